@@ -1,0 +1,1 @@
+"""labs of the course."""

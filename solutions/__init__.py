@@ -1,0 +1,1 @@
+"""solutions of the course."""

@@ -1,0 +1,1 @@
+"""ch02_threading."""

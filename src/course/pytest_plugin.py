@@ -1,0 +1,171 @@
+"""The pytest plugin every graded test uses (tests/conftest.py loads it).
+
+It gives tests the code under test without naming a tree (the `exercise`
+fixture), the `task` marker, a `mp_context` fixture that repeats a test under
+fork, spawn and forkserver, and an automatic check that a test leaves no
+threads, child processes or listening sockets behind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from course.catalogue import find_root
+
+SUBMISSION_PACKAGE = "submission"
+LEAK_GRACE_SECONDS = 3.0
+START_METHODS = ("fork", "spawn", "forkserver")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("course")
+    group.addoption(
+        "--against",
+        default=os.environ.get("COURSE_TREE", "solutions"),
+        help="tree the graded tests import: exercises, solutions or a path (default: solutions)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "task(n): the catalogue task this graded test belongs to")
+    against = config.getoption("--against")
+    root = find_root(config.rootpath)
+    tree = root / against if against in ("exercises", "solutions") else Path(against).resolve()
+    expose_tree(tree)
+
+
+def expose_tree(tree: Path) -> None:
+    """Make `submission.<chapter>.<module>` import from `tree`.
+
+    A folder holding one symlink goes first on sys.path and PYTHONPATH, so the
+    name resolves the same way in this process, in spawn and forkserver
+    children, and in worker processes the tests start. Only that one name is
+    added: files in the tree (a stray `pytest.py`) cannot shadow anything else.
+    """
+    holder = Path(tempfile.mkdtemp(prefix="course-tree-"))
+    (holder / SUBMISSION_PACKAGE).symlink_to(tree.resolve(), target_is_directory=True)
+    sys.path.insert(0, str(holder))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(holder), os.environ.get("PYTHONPATH")]))
+    os.environ["COURSE_TREE"] = str(tree.resolve())
+
+
+def load_exercise(chapter: str, module: str) -> ModuleType:
+    return importlib.import_module(f"{SUBMISSION_PACKAGE}.{chapter}.{module}")
+
+
+@pytest.fixture
+def exercise(request: pytest.FixtureRequest) -> ModuleType:
+    """The module under test, found from the test file's place: tests/exercises/CHAPTER/test_MODULE.py."""
+    path = Path(request.path)
+    module = path.stem.removeprefix("test_")
+    return load_exercise(path.parent.name, module)
+
+
+@pytest.fixture(params=START_METHODS)
+def mp_context(request: pytest.FixtureRequest):
+    """A multiprocessing context per start method: code that only works under fork is a bug."""
+    return multiprocessing.get_context(request.param)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.update(int(child) for child in handle.read().split())
+    except OSError:
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _listening_sockets() -> set[str]:
+    """Inodes of TCP sockets this process holds that are in the LISTEN state."""
+    mine = set()
+    try:
+        for fd in os.listdir("/proc/self/fd"):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                mine.add(target[8:-1])
+    except OSError:
+        return set()
+    listening = set()
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        try:
+            with open(table) as handle:
+                for line in handle.readlines()[1:]:
+                    fields = line.split()
+                    if fields[3] == "0A" and fields[9] in mine:
+                        listening.add(f"{fields[1]} (inode {fields[9]})")
+        except OSError:
+            pass
+    return listening
+
+
+def _snapshot() -> tuple[set[threading.Thread], set[int], set[str]]:
+    return set(threading.enumerate()), _children(os.getpid()), _listening_sockets()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(request: pytest.FixtureRequest):
+    """Fail a test that leaves threads, child processes or listening sockets behind.
+
+    A leftover thread is usually a worker that was never joined or a consumer
+    that never got its shutdown sentinel; it can also keep the interpreter from
+    exiting. The check waits (with a deadline) for things to wind down first.
+    """
+    if request.node.get_closest_marker("allow_leaks"):
+        yield
+        return
+    threads_before, children_before, sockets_before = _snapshot()
+    yield
+    multiprocessing.active_children()  # reaps finished children
+
+    def leaks():
+        threads, children, sockets = _snapshot()
+        return (
+            [t for t in threads - threads_before if t.is_alive()],
+            [pid for pid in children - children_before if _alive(pid) and not _is_helper(pid)],
+            sorted(sockets - sockets_before),
+        )
+
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while any(found := leaks()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    threads, children, sockets = found
+    problems = []
+    if threads:
+        problems.append("threads still running: " + ", ".join(t.name for t in threads) + " (join them before returning)")
+    if children:
+        problems.append(f"child processes still running: pids {sorted(children)} (join or terminate them)")
+    if sockets:
+        problems.append("servers still listening: " + ", ".join(sockets) + " (shut the daemon down)")
+    if problems:
+        pytest.fail("the code left work running after it returned:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+def _is_helper(pid: int) -> bool:
+    """The forkserver and resource tracker are shared helpers, not leaks."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read()
+    except OSError:
+        return True
+    return b"forkserver" in cmdline or b"resource_tracker" in cmdline

@@ -1,0 +1,150 @@
+"""Helpers that make concurrency bugs show up in tests instead of hiding.
+
+CPython 3.11 checks for a thread switch only at calls and backward jumps, so a
+lost update in `x += 1` almost never happens on its own; a blocked event loop
+or a pool that runs serially still returns the right answer. Each helper here
+turns one of those silent bugs into a deterministic failure:
+
+- `provoke_races()` and `yield_point()`: a tiny switch interval plus a call that
+  gives the scheduler a chance to switch between a read and a write.
+- `Overlap`: proves parallelism by observing how many workers were inside a
+  region at once (and which threads ran it), never by timing a speedup.
+- `run_async()`: runs a coroutine with a loop-lag watchdog and fails, naming the
+  coroutine, when something blocked the event loop.
+- `wait_until()`: polling with a deadline, for the rare case with no event to wait on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Awaitable, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+TINY_SWITCH_INTERVAL = 1e-6
+
+
+@contextlib.contextmanager
+def provoke_races(interval: float = TINY_SWITCH_INTERVAL) -> Iterator[None]:
+    """Ask the interpreter to switch threads as often as it can, then restore it."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(interval)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def yield_point() -> None:
+    """A simulated I/O call: releases the GIL so another thread can run now.
+
+    Hand this to the code under test between a read and a write of shared
+    state; unprotected code then loses updates every time, not once a week.
+    """
+    time.sleep(0)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float, message: str = "", interval: float = 0.002) -> T:
+    """Poll `predicate` until it returns something truthy or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(message or f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+class Overlap:
+    """Counts how many threads are inside a region at the same moment.
+
+    `with probe.region():` marks the work. With `hold_until=n`, a worker that
+    enters waits (up to `hold_timeout`) until n workers are inside together,
+    so a correct parallel implementation reaches n quickly and a serial one
+    never does: the proof is `probe.max_inside`, not a stopwatch.
+    """
+
+    def __init__(self, hold_until: int = 0, hold_timeout: float = 2.0):
+        self.hold_until = hold_until
+        self.hold_timeout = hold_timeout
+        self.inside = 0
+        self.max_inside = 0
+        self.entries = 0
+        self.threads: set[int] = set()
+        self.pids: set[int] = set()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def region(self) -> Iterator[None]:
+        with self._changed:
+            self.inside += 1
+            self.entries += 1
+            self.max_inside = max(self.max_inside, self.inside)
+            self.threads.add(threading.get_ident())
+            self.pids.add(os.getpid())
+            self._changed.notify_all()
+            if self.hold_until:
+                self._changed.wait_for(
+                    lambda: self.max_inside >= self.hold_until, timeout=self.hold_timeout
+                )
+        try:
+            yield
+        finally:
+            with self._changed:
+                self.inside -= 1
+                self._changed.notify_all()
+
+    def wait_for_inside(self, count: int, timeout: float) -> bool:
+        """Block until `count` workers are inside at once; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.inside >= count, timeout=timeout)
+
+
+class EventLoopBlocked(AssertionError):
+    """A coroutine ran for too long without awaiting: every other task stalled."""
+
+
+class _SlowCallbackLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reports: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Executing"):
+            self.reports.append(message)
+
+
+def run_async(main: Callable[[], Awaitable[T]], *, max_lag: float = 0.1, timeout: float = 10.0) -> T:
+    """Run `main()` on a fresh event loop; fail if any step blocked the loop.
+
+    asyncio's debug mode reports every callback that ran longer than
+    `slow_callback_duration`, naming the task and the line it was running;
+    that report becomes the assertion message. The whole run is bounded by
+    `timeout` so a coroutine that never finishes fails instead of hanging.
+    """
+    log = _SlowCallbackLog()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(log)
+
+    async def bounded() -> T:
+        asyncio.get_running_loop().slow_callback_duration = max_lag
+        return await asyncio.wait_for(main(), timeout)
+
+    try:
+        result = asyncio.run(bounded(), debug=True)
+    finally:
+        logger.removeHandler(log)
+    if log.reports:
+        raise EventLoopBlocked(
+            "the event loop was blocked (a blocking call inside a coroutine; "
+            "use await, asyncio.sleep or asyncio.to_thread):\n" + "\n".join(log.reports)
+        )
+    return result
