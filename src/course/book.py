@@ -1,0 +1,255 @@
+"""`course book`: build the course book strictly, and serve it on 127.0.0.1.
+
+    course book                 build book/ into book/_build/html (strict: any warning fails)
+    course book --serve         build, then serve it on http://127.0.0.1:8000/ until Ctrl-C
+    course book --no-build --serve --port 8080    serve what was built last
+
+The build is the one CI runs:
+
+    jupyter-book build --all -W -n --keep-going book/
+
+`--all` rebuilds every page (otherwise Sphinx rebuilds only changed pages and old
+warnings vanish), `-W` turns every warning into a failure (a broken `{ref}`, `{doc}`
+or Markdown link, a missing literalinclude), `-n` checks every cross-reference, and
+`nb_execution_raise_on_error` in book/_config.yml makes a failing code cell fail the
+build. `--keep-going` reports every problem of a build, not only the first.
+
+It always runs the jupyter-book of this interpreter's environment (the script next to
+`sys.executable`), never one found first on PATH.
+
+Also runnable as `python -m course.book [--serve] [--port N] [--no-build]`; the
+Makefile and CI call `build(root)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
+from rich.markup import escape
+
+from course.catalogue import CatalogueError, find_root
+
+BOOK_DIR = "book"
+BUILD_FLAGS = ("build", "--all", "-W", "-n", "--keep-going")
+DEFAULT_PORT = 8000
+LOG_NAME = "build.log"  # book/_build/build.log: the whole output of the last build
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Lines worth showing even when the build goes well.
+_PROBLEM = re.compile(r"WARNING|ERROR|CRITICAL|SEVERE|Traceback|Error:|Exception|error in building", re.IGNORECASE)
+# Sphinx's own progress lines: they end a multi-line problem report.
+_PROGRESS = re.compile(
+    r"^(Running |Source Folder|Config Path|Output Path|loading |making output|building |"
+    r"reading sources|writing output|looking for|pickling|checking consistency|preparing|"
+    r"copying|generating|dumping|highlighting|build (succeeded|finished)|Executing|"
+    r"Executed|The HTML pages|Finished generating|\[etoc\]|\[mystnb|\[jupyter-book\]|=+$)"
+)
+
+
+def book_dir(root: Path) -> Path:
+    return root / BOOK_DIR
+
+
+def html_dir(root: Path) -> Path:
+    return book_dir(root) / "_build" / "html"
+
+
+def jupyter_book_command() -> list[str]:
+    """The jupyter-book of this environment: the script next to sys.executable."""
+    script = Path(sys.executable).parent / ("jupyter-book.exe" if os.name == "nt" else "jupyter-book")
+    if script.is_file():
+        return [str(script)]
+    # jupyter_book has no __main__ module; call its CLI entry point directly.
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; sys.argv[0] = 'jupyter-book'; sys.exit(main())",
+    ]
+
+
+def build_command(source: Path, *, strict: bool = True) -> list[str]:
+    flags = BUILD_FLAGS if strict else ("build", "--all", "--keep-going")
+    return [*jupyter_book_command(), *flags, str(source)]
+
+
+def build(
+    root: Path | None = None,
+    *,
+    strict: bool = True,
+    source: Path | None = None,
+    console: Console | None = None,
+    verbose: bool = False,
+) -> int:
+    """Build the book under root (or the book folder `source`); return the exit code.
+
+    Streams progress, shows every warning and error as it comes, keeps the whole
+    output in _build/build.log, and says where to open the result.
+    """
+    console = console or Console(highlight=False)
+    if source is None:
+        root = root or find_root()
+        source = book_dir(root)
+    source = Path(source).resolve()
+    if not (source / "_config.yml").is_file() or not (source / "_toc.yml").is_file():
+        console.print(f"[red]No book in {source}: it needs _config.yml and _toc.yml.[/red]")
+        return 2
+    command = build_command(source, strict=strict)
+    build_folder = source / "_build"
+    build_folder.mkdir(parents=True, exist_ok=True)
+    log_path = build_folder / LOG_NAME
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+
+    console.print(f"[bold]Building the book[/bold] ({'strict' if strict else 'not strict'}): {escape(' '.join(command))}")
+    started = time.monotonic()
+    problems = 0
+    in_problem = False
+    with log_path.open("w", encoding="utf-8") as log, console.status("starting jupyter-book ...") as status:
+        try:
+            process = subprocess.Popen(
+                command,
+                cwd=source.parent,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
+        except OSError as error:
+            console.print(f"[red]Could not run jupyter-book: {escape(str(error))}[/red]")
+            return 2
+        assert process.stdout is not None
+        try:
+            for raw in process.stdout:
+                line = _ANSI.sub("", raw.rstrip("\n"))
+                log.write(line + "\n")
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                if _PROBLEM.search(line) and not _PROGRESS.match(stripped):
+                    problems += 1
+                    in_problem = True
+                    console.print(f"[yellow]{escape(line)}[/yellow]")
+                elif in_problem and not _PROGRESS.match(stripped):
+                    console.print(f"[yellow]{escape(line)}[/yellow]")
+                else:
+                    in_problem = False
+                    if verbose:
+                        console.print(f"[dim]{escape(line)}[/dim]")
+                status.update(f"[dim]{escape(stripped[:110])}[/dim]")
+            code = process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            console.print("[red]Build interrupted.[/red]")
+            return 130
+    elapsed = time.monotonic() - started
+    index = build_folder / "html" / "index.html"
+    if code != 0:
+        console.print(
+            f"[bold red]The book build failed[/bold red] (exit {code}, {elapsed:.1f} s): "
+            f"the problems are above; the whole output is in {escape(str(log_path))}"
+        )
+        return code or 1
+    console.print(f"[bold green]The book is built[/bold green] in {elapsed:.1f} s. Open it:")
+    console.print(f"  {escape(str(index))}")
+    console.print(f"  {index.as_uri()}")
+    return 0
+
+
+def make_server(directory: Path, port: int = DEFAULT_PORT) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for directory on 127.0.0.1 only (port 0: any free port)."""
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's name)
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(
+    directory: Path,
+    port: int = DEFAULT_PORT,
+    *,
+    console: Console | None = None,
+    ready: Callable[[http.server.ThreadingHTTPServer], None] | None = None,
+) -> int:
+    """Serve directory on 127.0.0.1:port until Ctrl-C (or until ready's server is shut down)."""
+    console = console or Console(highlight=False)
+    if not (directory / "index.html").is_file():
+        console.print(f"[red]Nothing to serve: {escape(str(directory))}/index.html does not exist. Run `course book` first.[/red]")
+        return 2
+    try:
+        server = make_server(directory, port)
+    except OSError as error:
+        console.print(f"[red]Cannot listen on 127.0.0.1:{port}: {escape(str(error))}. Try another --port.[/red]")
+        return 2
+    host, bound = server.server_address[:2]
+    console.print(f"[bold]Serving the book[/bold] at http://{host}:{bound}/ (Ctrl-C stops it)")
+    try:
+        if ready is not None:
+            ready(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+    finally:
+        server.server_close()
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--serve", action="store_true", help="serve the built book on 127.0.0.1 until Ctrl-C")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port for --serve (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--no-build", action="store_true", help="do not build; use what book/_build/html holds")
+    parser.add_argument("--verbose", "-v", action="store_true", help="show every line of jupyter-book's output")
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(highlight=False)
+    try:
+        root = find_root()
+    except CatalogueError as error:
+        console.print(f"[red]{escape(str(error))}[/red]")
+        return 2
+    if not getattr(args, "no_build", False):
+        code = build(root, console=console, verbose=getattr(args, "verbose", False))
+        if code != 0:
+            return code
+    elif not getattr(args, "serve", False):
+        index = html_dir(root) / "index.html"
+        if not index.is_file():
+            console.print(f"[red]{escape(str(index))} does not exist: run `course book` to build it.[/red]")
+            return 2
+        console.print(f"The book was built before: {escape(str(index))}")
+    if getattr(args, "serve", False):
+        return serve(html_dir(root), getattr(args, "port", DEFAULT_PORT), console=console)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="course book", description="Build the course book strictly, and serve it on 127.0.0.1.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

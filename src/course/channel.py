@@ -1,0 +1,160 @@
+"""The results channel between a confined test run and the grader.
+
+The score must come from what the grader observed, never from what the
+student's code prints, writes or returns as an exit status. So the grader
+opens a pipe and hands the child a fresh random key over stdin before any
+student code is imported; every record the child sends is signed with it.
+Output on stdout, files in the working folder, `sys.exit(0)` and `os._exit(0)`
+cannot forge a record: a missing record is a failed test.
+
+Inside the child, `ReportingPlugin` decides each test's outcome from two
+witnesses: pytest's own reports for setup, call and teardown, and a wrapper
+around the test function that notes when the test body ran to its end. A
+student who monkeypatches pytest to skip test bodies or swallow failures
+fools the first witness but not the second.
+
+What this does not stop: code written against this module's internals that
+digs the key out of the interpreter's memory. That is a deliberate attack on
+the grader, for a human to find in review (see README, threat model).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import os
+import sys
+import threading
+import traceback
+from typing import Any, Iterator
+
+import pytest
+
+REPEAT_PARAM = "course_repeat"
+MESSAGE_LIMIT = 4000
+
+
+def sign(key: bytes, payload: dict[str, Any]) -> bytes:
+    body = json.dumps(payload, separators=(",", ":"))
+    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+    return f"{mac} {body}\n".encode()
+
+
+def verified_records(key: bytes, data: bytes) -> Iterator[dict[str, Any]]:
+    """Records whose signature checks out; anything else on the pipe is ignored."""
+    for line in data.splitlines():
+        mac, _, body = line.decode(errors="replace").partition(" ")
+        expected = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+        if hmac.compare_digest(mac, expected):
+            try:
+                yield json.loads(body)
+            except ValueError:
+                continue
+
+
+class Sender:
+    def __init__(self, fd: int, key: bytes):
+        self._fd = fd
+        self._key = key
+
+    def send(self, payload: dict[str, Any]) -> None:
+        data = sign(self._key, payload)
+        while data:
+            data = data[os.write(self._fd, data):]
+
+
+def _task_of(item: pytest.Item) -> int | None:
+    marker = item.get_closest_marker("task")
+    return int(marker.args[0]) if marker and marker.args else None
+
+
+def _repeat_of(item: pytest.Item) -> int:
+    callspec = getattr(item, "callspec", None)
+    return int(callspec.params.get(REPEAT_PARAM, 0)) if callspec else 0
+
+
+def _other_threads() -> str:
+    """The stacks of every thread but this one, as they are right now."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    return "".join(
+        f"--- thread {names.get(ident, ident)} ---\n" + "".join(traceback.format_stack(frame))
+        for ident, frame in sys._current_frames().items()
+        if ident != threading.get_ident()
+    )
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    if "Timeout" in text:
+        # A hang: show where the test thread was stuck, and where every other thread is.
+        text = f"{text}\n--- the test's thread ---\n{str(report.longrepr)[-MESSAGE_LIMIT // 2:]}\n{_other_threads()}"
+    return text[:MESSAGE_LIMIT * 2]
+
+
+class ReportingPlugin:
+    """Sends `collected`, one `result` per test, and `done`; repeats each test N times."""
+
+    def __init__(self, sender: Sender, repeats: int):
+        self._sender = sender
+        self._repeats = repeats
+        self._finished: set[str] = set()
+        self._phases: dict[str, list[pytest.TestReport]] = {}
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if self._repeats > 1:
+            metafunc.fixturenames.append(REPEAT_PARAM)
+            metafunc.parametrize(REPEAT_PARAM, range(self._repeats), ids=lambda i: f"repeat{i + 1}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if isinstance(item, pytest.Function):
+                item.obj = self._witnessed(item.nodeid, item.obj)
+
+    def _witnessed(self, nodeid: str, test_function):
+        finished = self._finished
+
+        @functools.wraps(test_function)
+        def ran_to_the_end(*args, **kwargs):
+            finished.discard(nodeid)
+            test_function(*args, **kwargs)
+            finished.add(nodeid)
+
+        return ran_to_the_end
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._sender.send({
+            "type": "collected",
+            "tests": [{"id": i.nodeid, "task": _task_of(i), "repeat": _repeat_of(i)} for i in session.items],
+        })
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._sender.send({"type": "collect-error", "message": str(report.longrepr)[:MESSAGE_LIMIT]})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phases = self._phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when != "teardown":
+            return
+        failed = [r for r in phases if not r.passed]
+        if failed:
+            first = failed[0]
+            message = "skipped: a skipped test earns nothing" if first.skipped else _failure_text(first)
+            if first.when != "call" and not first.skipped:
+                message = f"(during test {first.when}) {message}"
+        elif report.nodeid not in self._finished:
+            message = "the test body did not run to its end (was pytest tampered with?)"
+        else:
+            message = ""
+        self._sender.send({
+            "type": "result",
+            "id": report.nodeid,
+            "passed": not message,
+            "message": message,
+            "duration": round(sum(r.duration for r in phases), 4),
+        })
+        del self._phases[report.nodeid]

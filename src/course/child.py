@@ -1,0 +1,65 @@
+"""Entry point of a confined grading run: `python -I -m course.child ...`.
+
+Runs inside the sandbox the grader set up (own process group or PID
+namespace, memory and process limits, a throwaway working folder). The key
+that signs results arrives on stdin and stdin is closed before pytest
+imports anything of the student's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import os
+import signal
+import sys
+
+STACK_DUMP_SIGNAL = signal.SIGUSR1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="course.child")
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--test-file", required=True)
+    parser.add_argument("--tree", required=True)
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--test-timeout", type=float, default=10.0)
+    args = parser.parse_args()
+
+    key = bytes.fromhex(sys.stdin.readline().strip())
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    # Before the grader kills a run that overran its time, it asks for every thread's stack.
+    faulthandler.register(STACK_DUMP_SIGNAL, all_threads=True, file=sys.__stderr__)
+
+    import pytest
+
+    from course.channel import ReportingPlugin, Sender
+
+    sender = Sender(args.result_fd, key)
+    del key
+    exit_code = pytest.main(
+        [
+            args.test_file,
+            f"--rootdir={args.root}",
+            "-c", os.path.join(args.root, "pyproject.toml"),
+            "--import-mode=importlib",
+            "-p", "no:cacheprovider",
+            f"--against={args.tree}",
+            f"--timeout={args.test_timeout}",
+            "--tb=short",
+            "-q",
+        ],
+        plugins=[ReportingPlugin(sender, args.repeats)],
+    )
+    sender.send({"type": "done", "exit": int(exit_code)})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Leftover non-daemon threads (a deadlocked worker) would keep a normal exit waiting forever.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+"""The `course` command: the student loop, grading, verification, the book, benchmarks, services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from course import catalogue as catalogue_module
+from course import progress
+from course.catalogue import Catalogue, CatalogueError, Exercise
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def _catalogue() -> Catalogue:
+    return catalogue_module.load()
+
+
+# ---------------------------------------------------------------- student loop
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalogue = _catalogue()
+    state = progress.load(catalogue)
+    upcoming = progress.next_exercise(catalogue, state)
+    if args.json:
+        print(json.dumps({
+            "title": catalogue.title,
+            "next": upcoming.id if upcoming else None,
+            "earned": sum(progress.earned(state, e) for e in catalogue.exercises),
+            "max": sum(e.max_points for e in catalogue.exercises),
+            "chapters": [
+                {"id": chapter.id, "title": chapter.title, "exercises": [
+                    {"id": e.id, "title": e.title, "file": f"exercises/{e.relpath()}",
+                     "earned": progress.earned(state, e), "max": e.max_points, "tasks": len(e.tasks)}
+                    for e in catalogue.chapter_exercises(chapter.id)
+                ]}
+                for chapter in catalogue.chapters
+            ],
+        }, indent=2))
+        return 0
+    table = Table(title=catalogue.title, show_lines=False)
+    for column in ("chapter", "exercise", "title", "points"):
+        table.add_column(column)
+    for chapter in catalogue.chapters:
+        for exercise in catalogue.chapter_exercises(chapter.id):
+            earned = progress.earned(state, exercise)
+            style = "green" if earned == exercise.max_points else ("bold" if exercise is upcoming else "")
+            table.add_row(chapter.id, exercise.id, escape(exercise.title), f"{earned}/{exercise.max_points}", style=style)
+    console.print(table)
+    total = sum(progress.earned(state, e) for e in catalogue.exercises)
+    console.print(f"Points: {total}/{sum(e.max_points for e in catalogue.exercises)}")
+    if upcoming:
+        console.print(f"Next: [bold]{upcoming.id}[/] — edit exercises/{upcoming.relpath()}, then run `course check {upcoming.id}`")
+    else:
+        console.print("[green]Every exercise is done. Well played.[/]")
+    return 0
+
+
+def _pick(catalogue: Catalogue, exercise_id: str | None) -> Exercise:
+    if exercise_id:
+        return catalogue.exercise(exercise_id)
+    upcoming = progress.next_exercise(catalogue, progress.load(catalogue))
+    if upcoming is None:
+        raise CatalogueError("every exercise already has full marks; name one to check it again")
+    return upcoming
+
+
+def check_once(catalogue: Catalogue, exercise: Exercise, against: str = "exercises", verbose: bool = False) -> bool:
+    from course.grader import grade
+    from course.report import print_exercise
+
+    tree = catalogue.tree(against)
+    with console.status(f"Checking {exercise.id} ({len(exercise.tasks)} tasks, {exercise.repeats} repeat(s))..."):
+        report = grade(catalogue, [exercise], tree)
+    if report.error:
+        errors.print(f"[red]{escape(report.error)}[/]")
+        return False
+    result = report.results[0]
+    print_exercise(result, console, verbose=verbose)
+    if against == "exercises":
+        progress.record(catalogue, exercise, result.score, [t.task.number for t in result.tasks if not t.passed])
+    if result.complete:
+        console.print("[green]Full marks.[/] Next: `course list`.")
+    else:
+        failing = next(t.task.number for t in result.tasks if not t.passed)
+        console.print(f"Stuck? `course hint {exercise.id} {failing}`")
+    return result.complete
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    catalogue = _catalogue()
+    exercise = _pick(catalogue, args.id)
+    return 0 if check_once(catalogue, exercise, args.against, args.verbose) else 1
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    catalogue = _catalogue()
+    exercise = catalogue.exercise(args.id)
+    if args.task is not None:
+        try:
+            tasks = [exercise.task(args.task)]
+        except KeyError:
+            raise CatalogueError(f"exercise {exercise.id!r} has tasks 1 to {len(exercise.tasks)}, not {args.task}") from None
+    else:
+        failed = progress.load(catalogue).get(exercise.id, {}).get("failed_tasks")
+        tasks = [exercise.task(n) for n in failed if n <= len(exercise.tasks)][:1] if failed else [exercise.tasks[0]]
+    for task in tasks:
+        console.print(f"[bold]{exercise.id}, task {task.number}: {escape(task.title)}[/] ({task.points} points)")
+        console.print(escape(task.hint))
+    if args.task is None and len(exercise.tasks) > 1:
+        console.print(f"[dim]Hints for other tasks: `course hint {exercise.id} N` (N = 1..{len(exercise.tasks)})[/]")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Restore the stub from git, keeping a backup of the learner's file: nothing is lost."""
+    catalogue = _catalogue()
+    exercise = catalogue.exercise(args.id)
+    relative = Path("exercises") / exercise.relpath()
+    path = catalogue.root / relative
+    git = ["git", "-C", str(catalogue.root)]
+    added = subprocess.run([*git, "log", "--diff-filter=A", "--format=%H", "--", str(relative)], capture_output=True, text=True)
+    commits = added.stdout.split()
+    if added.returncode != 0 or not commits:
+        errors.print(f"[red]cannot find the original stub of {relative} in git history[/]")
+        return 1
+    original = subprocess.run([*git, "show", f"{commits[-1]}:{relative.as_posix()}"], capture_output=True)
+    if original.returncode != 0:
+        errors.print(f"[red]cannot read the stub from git: {original.stderr.decode().strip()}[/]")
+        return 1
+    if path.exists():
+        backup = catalogue.root / ".course" / "backups" / f"{exercise.id}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, backup)
+        console.print(f"Your version is saved in {backup.relative_to(catalogue.root)}")
+    path.write_bytes(original.stdout)
+    console.print(f"Restored the stub {relative}")
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from course.watch import watch
+
+    return watch(_catalogue(), args.id, check_once, console)
+
+
+# ---------------------------------------------------------------- grading
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text)
+        console.print(f"Wrote {output}")
+    else:
+        print(text)
+
+
+def _progress_hooks(total: int):
+    from rich.progress import Progress
+
+    bar = Progress(console=errors, transient=True)
+    task = bar.add_task("grading", total=total)
+    return bar, (lambda e: bar.update(task, description=f"grading {e.id}")), (lambda r: bar.advance(task))
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from course.grader import Report, grade
+    from course.report import as_gradescope, as_json, print_text
+
+    try:
+        catalogue = _catalogue()
+        exercises = catalogue.select(args.names)
+    except CatalogueError as error:  # Gradescope must still get a results file
+        if args.format == "gradescope":
+            _write(as_gradescope(Report(tree=args.against, error=str(error))), args.output)
+        raise
+    tree = catalogue.tree(args.against)
+    bar, on_start, on_result = _progress_hooks(len(exercises))
+    with bar:
+        report = grade(catalogue, exercises, tree, repeats=args.repeat, on_start=on_start, on_result=on_result,
+                       tree_label=args.against)
+    if args.format == "json":
+        _write(as_json(report), args.output)
+    elif args.format == "gradescope":
+        _write(as_gradescope(report), args.output)
+    else:
+        print_text(report, console, verbose=args.verbose)
+    return 0 if not report.error else 2
+
+
+def cmd_grade_all(args: argparse.Namespace) -> int:
+    """Grade every student folder in a directory; write each report and a gradebook CSV."""
+    from course.grader import grade
+    from course.report import as_gradescope, as_json, gradebook_csv
+
+    catalogue = _catalogue()
+    exercises = catalogue.select(args.names)
+    folder = Path(args.submissions)
+    if not folder.is_dir():
+        raise CatalogueError(f"{folder} is not a folder of submissions (one folder per student)")
+    students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not students:
+        raise CatalogueError(f"{folder} has no student folders")
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    reports = {}
+    render = as_gradescope if args.format == "gradescope" else as_json
+    for number, student in enumerate(students, start=1):
+        console.print(f"[{number}/{len(students)}] {student.name}")
+        report = grade(catalogue, exercises, student, repeats=args.repeat, tree_label=str(student))
+        reports[student.name] = report
+        (output / f"{student.name}.json").write_text(render(report))
+        console.print(f"    {report.score}/{report.max_score} points ({report.duration:.1f} s)")
+    (output / "gradebook.csv").write_text(gradebook_csv(reports))
+    console.print(f"Wrote {output / 'gradebook.csv'} and one report per student in {output}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from course.verify import verify
+
+    catalogue = _catalogue()
+    exercises = catalogue.select(args.names)
+    started = time.monotonic()
+
+    def show(check) -> None:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {check.exercise.id:<22} {check.subject:<32} {escape(check.detail)}")
+
+    failures = []
+    for round_number in range(args.rounds):
+        if args.rounds > 1:
+            console.print(f"[bold]round {round_number + 1} of {args.rounds}[/]")
+        failures += [c for c in verify(catalogue, exercises, repeats=args.repeat, on_check=show) if not c.ok]
+    console.print(f"{len(exercises)} exercise(s) verified in {time.monotonic() - started:.0f} s")
+    for check in failures:
+        errors.print(f"[red]offender:[/] {check.exercise.id} {check.subject}: {escape(check.detail)}")
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------- parser
+
+# Commands whose options live in their own module: imported only when chosen,
+# so `course check` does not pay for Celery, Pyro5 or matplotlib.
+MODULE_COMMANDS = {
+    "book": ("course.book", "build the book strictly, and optionally serve it on 127.0.0.1"),
+    "bench": ("course.bench", "benchmark the capstone's backends against serial and multiprocessing.Pool"),
+    "pyro-nameserver": ("course.services", "run a Pyro5 name server (127.0.0.1 by default) until SIGTERM"),
+    "pyro-worker": ("course.services", "run a Pyro5 capstone worker registered in the name server until SIGTERM"),
+    "celery-worker": ("course.services", "run a Celery worker for the capstone until SIGTERM"),
+}
+
+
+def _add_module_command(sub, name: str, chosen: str | None) -> None:
+    import importlib
+
+    module_name, help_text = MODULE_COMMANDS[name]
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    if name != chosen:
+        return
+    module = importlib.import_module(module_name)
+    if module_name == "course.services":
+        _, add_arguments, run = module.COMMANDS[name]
+    else:
+        add_arguments, run = module.add_arguments, module.run
+    add_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Concurrency and distributed computing in Python: exercises, grading and services.")
+    sub = parser.add_subparsers(dest="command")
+
+    listing = sub.add_parser("list", help="chapters, exercises, points earned and what to do next")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(handler=cmd_list)
+
+    check = sub.add_parser("check", help="grade one exercise (default: the next unfinished one)")
+    check.add_argument("id", nargs="?")
+    check.add_argument("--against", default="exercises", help="exercises (default), solutions or a path")
+    check.add_argument("-v", "--verbose", action="store_true", help="also show the run's output")
+    check.set_defaults(handler=cmd_check)
+
+    hint = sub.add_parser("hint", help="show a hint for an exercise's task")
+    hint.add_argument("id")
+    hint.add_argument("task", nargs="?", type=int)
+    hint.set_defaults(handler=cmd_hint)
+
+    reset = sub.add_parser("reset", help="restore an exercise's stub (your version is backed up)")
+    reset.add_argument("id")
+    reset.set_defaults(handler=cmd_reset)
+
+    watch = sub.add_parser("watch", help="re-check an exercise every time its file is saved")
+    watch.add_argument("id", nargs="?", help="only this exercise (default: whichever file changes)")
+    watch.set_defaults(handler=cmd_watch)
+
+    grade = sub.add_parser("grade", help="grade exercises or chapters from a tree")
+    grade.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    grade.add_argument("--against", default="exercises", help="exercises (default), solutions or a path to a student's tree")
+    grade.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
+    grade.add_argument("--output", help="write the report to this file")
+    grade.add_argument("--repeat", type=int, help="override every exercise's repeat count")
+    grade.add_argument("-v", "--verbose", action="store_true")
+    grade.set_defaults(handler=cmd_grade)
+
+    grade_all = sub.add_parser("grade-all", help="grade a folder of submissions (one folder per student) into a gradebook")
+    grade_all.add_argument("submissions")
+    grade_all.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    grade_all.add_argument("--format", choices=("json", "gradescope"), default="json", help="format of each student's report")
+    grade_all.add_argument("--output", default="grades", help="folder for the reports and gradebook.csv (default: grades)")
+    grade_all.add_argument("--repeat", type=int)
+    grade_all.set_defaults(handler=cmd_grade_all)
+
+    verify = sub.add_parser("verify", help="prove solutions pass, stubs fail, buggy variants lose their tasks")
+    verify.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    verify.add_argument("--repeat", type=int, help="override every exercise's repeat count")
+    verify.add_argument("--rounds", type=int, default=1, help="run the whole verification this many times")
+    verify.set_defaults(handler=cmd_verify)
+
+    for name in MODULE_COMMANDS:
+        _add_module_command(sub, name, chosen)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen).parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        args = build_parser().parse_args(["list"])
+        handler = args.handler
+    try:
+        return handler(args)
+    except CatalogueError as error:
+        errors.print(f"[red]error:[/] {escape(str(error))}")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""Grade exercises: one confined run per exercise, scores from signed records only.
+
+A task earns its points only when every one of its tests passed in every
+repeat. Anything that stops a run early (a crash, a time limit, a fork bomb,
+`os._exit` at import) leaves tests without a result, and a test without a
+result has failed; the other exercises are graded as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from course.catalogue import Catalogue, Exercise, Task
+from course.channel import verified_records
+from course.sandbox import ConfinedRun, Limits
+
+PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+
+
+@dataclass
+class TestResult:
+    id: str
+    task: int | None
+    repeat: int
+    passed: bool
+    message: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.id.split("::", 1)[-1]
+
+
+@dataclass
+class TaskResult:
+    task: Task
+    tests: list[TestResult]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and all(test.passed for test in self.tests)
+
+    @property
+    def earned(self) -> int:
+        return self.task.points if self.passed else 0
+
+    def failed_in_every_repeat(self, repeats: int) -> bool:
+        """True when each repeat on its own had a failing test of this task."""
+        return all(any(not t.passed for t in self.tests if t.repeat == r) for r in range(repeats))
+
+    @property
+    def failures(self) -> list[TestResult]:
+        return [test for test in self.tests if not test.passed]
+
+
+@dataclass
+class ExerciseResult:
+    exercise: Exercise
+    tasks: list[TaskResult]
+    duration: float = 0.0
+    problem: str = ""  # why the run did not finish normally, in plain words
+    output: str = ""
+    repeats: int = 1
+
+    @property
+    def score(self) -> int:
+        return sum(task.earned for task in self.tasks)
+
+    @property
+    def max_score(self) -> int:
+        return self.exercise.max_points
+
+    @property
+    def complete(self) -> bool:
+        return self.score == self.max_score
+
+
+@dataclass
+class Report:
+    tree: str
+    results: list[ExerciseResult] = field(default_factory=list)
+    duration: float = 0.0
+    error: str = ""  # set when grading itself failed; results may then be partial
+
+    @property
+    def score(self) -> int:
+        return sum(result.score for result in self.results)
+
+    @property
+    def max_score(self) -> int:
+        return sum(result.max_score for result in self.results)
+
+
+def locate_module(tree: Path, exercise: Exercise) -> Path | None:
+    """A student's file: at CHAPTER/MODULE.py as in exercises/, or flat at MODULE.py."""
+    for candidate in (tree / exercise.relpath(), tree / f"{exercise.module}.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def stage(tree: Path, exercises: Iterable[Exercise], into: Path) -> Path:
+    """Copy each exercise's file into a fresh tree with the canonical layout."""
+    staged = into / "tree"
+    staged.mkdir(parents=True, exist_ok=True)
+    (staged / "__init__.py").touch()
+    for exercise in exercises:
+        source = locate_module(tree, exercise)
+        if source is not None:
+            target = staged / exercise.relpath()
+            target.parent.mkdir(exist_ok=True)
+            (target.parent / "__init__.py").touch()
+            shutil.copyfile(source, target)
+    return staged
+
+
+def _syntax_problem(path: Path) -> str:
+    """Compile (never run) the student's file, so a syntax error reads as one."""
+    try:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return f"SyntaxError in {path.name} line {error.lineno}: {error.msg}"
+    except ValueError as error:
+        return f"{path.name} cannot be compiled: {error}"
+    return ""
+
+
+def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, *, repeats: int | None = None,
+                   limits: Limits | None = None, source_name: str = "") -> ExerciseResult:
+    repeats = repeats or exercise.repeats
+    empty = [TaskResult(task, []) for task in exercise.tasks]
+    module_file = staged_tree / exercise.relpath()
+    if not module_file.is_file():
+        return ExerciseResult(exercise, empty, problem=f"no file for this exercise: expected {source_name or exercise.relpath()}", repeats=repeats)
+    if problem := _syntax_problem(module_file):
+        return ExerciseResult(exercise, empty, problem=problem, repeats=repeats)
+
+    key = secrets.token_bytes(32)
+    limits = limits or Limits(wall_clock=exercise.timeout)
+    with tempfile.TemporaryDirectory(prefix="course-run-") as workdir:
+        env = {name: os.environ[name] for name in PASSED_THROUGH_ENV if name in os.environ}
+        env |= {k: v for k, v in os.environ.items() if k.startswith("COURSE_") and k != "COURSE_TREE"}
+        env |= {"HOME": workdir, "TMPDIR": workdir, "COURSE_ROOT": str(catalogue.root), "MALLOC_ARENA_MAX": "2",
+                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+        os.chmod(workdir, 0o777)
+        argv = [
+            sys.executable, "-I", "-m", "course.child",
+            "--result-fd", "{result_fd}",
+            "--test-file", str(catalogue.test_file(exercise)),
+            "--tree", str(staged_tree),
+            "--root", str(catalogue.root),
+            "--repeats", str(repeats),
+            "--test-timeout", f"{exercise.test_timeout:g}",
+        ]
+        outcome = ConfinedRun(argv, env=env, cwd=Path(workdir), limits=limits, stdin_data=key.hex().encode() + b"\n").run()
+    return _score(exercise, list(verified_records(key, outcome.result_data)), outcome, repeats)
+
+
+def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> ExerciseResult:
+    collected = next((r["tests"] for r in records if r.get("type") == "collected"), [])
+    results = {r["id"]: r for r in records if r.get("type") == "result"}
+    finished = any(r.get("type") == "done" for r in records)
+    collect_errors = [r["message"] for r in records if r.get("type") == "collect-error"]
+    problem = ""
+    if outcome.stopped_because:
+        problem = f"The run was stopped: {outcome.stopped_because}."
+    elif not finished:
+        problem = f"The run ended before its tests finished (exit status {outcome.exit_code}): the code under test ended the process."
+    if collect_errors:
+        problem = (problem + "\n" if problem else "") + "The graded tests could not be collected:\n" + collect_errors[0]
+    unfinished = "no result: " + (problem.splitlines()[0] if problem else "the test did not report")
+    tests = [
+        TestResult(
+            id=entry["id"],
+            task=entry["task"],
+            repeat=entry["repeat"],
+            passed=bool(results.get(entry["id"], {}).get("passed")),
+            message=results[entry["id"]]["message"] if entry["id"] in results else unfinished,
+        )
+        for entry in collected
+    ]
+    tasks = [TaskResult(task, [t for t in tests if t.task == task.number]) for task in exercise.tasks]
+    return ExerciseResult(exercise, tasks, duration=outcome.duration, problem=problem, output=outcome.output, repeats=repeats)
+
+
+def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeats: int | None = None,
+          on_result: Callable[[ExerciseResult], None] | None = None, on_start: Callable[[Exercise], None] | None = None,
+          tree_label: str = "") -> Report:
+    """Grade `exercises` from `tree`; a failure of the grader itself is recorded, not raised."""
+    started = time.monotonic()
+    report = Report(tree=tree_label or str(tree))
+    try:
+        with tempfile.TemporaryDirectory(prefix="course-stage-") as staging:
+            staged = stage(tree, exercises, Path(staging))
+            for exercise in exercises:
+                if on_start:
+                    on_start(exercise)
+                result = grade_exercise(catalogue, exercise, staged, repeats=repeats,
+                                        source_name=str(tree / exercise.relpath()))
+                report.results.append(result)
+                if on_result:
+                    on_result(result)
+    except Exception as error:  # the report must still be written (Gradescope shows it)
+        report.error = f"the grader failed: {type(error).__name__}: {error}"
+    report.duration = time.monotonic() - started
+    return report

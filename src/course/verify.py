@@ -1,0 +1,91 @@
+"""`course verify`: prove every exercise is gradeable.
+
+For each exercise: the reference solution earns full marks in every repeat,
+the stub earns nothing, and every known-buggy variant in tests/buggy/ loses
+each task it declares in LOSES, in every single repeat (a racy variant that
+only sometimes fails means the tests are too weak to grade it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from course.catalogue import BuggyVariant, Catalogue, Exercise
+from course.grader import ExerciseResult, grade_exercise
+
+
+@dataclass
+class Check:
+    exercise: Exercise
+    subject: str  # "solution", "stub" or a buggy variant's name
+    ok: bool
+    detail: str
+    result: ExerciseResult
+
+
+def _graded(catalogue: Catalogue, exercise: Exercise, source: Path, repeats: int | None) -> ExerciseResult:
+    with tempfile.TemporaryDirectory(prefix="course-verify-") as folder:
+        target = Path(folder) / "tree" / exercise.relpath()
+        target.parent.mkdir(parents=True)
+        shutil.copyfile(source, target)
+        return grade_exercise(catalogue, exercise, Path(folder) / "tree", repeats=repeats)
+
+
+def _why(result: ExerciseResult) -> str:
+    failing = [t for t in result.tasks if not t.passed]
+    parts = [result.problem] if result.problem else []
+    for task in failing[:2]:
+        first = task.failures[0] if task.failures else None
+        parts.append(f"task {task.task.number}: " + (first.message.splitlines()[0] if first and first.message else "no test ran"))
+    return "; ".join(parts)
+
+
+def check_solution(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
+    result = _graded(catalogue, exercise, catalogue.root / "solutions" / exercise.relpath(), repeats)
+    untested = [t.task.number for t in result.tasks if not t.tests]
+    ok = result.complete and not untested
+    detail = f"{result.score}/{result.max_score}" + (f", tasks without tests: {untested}" if untested else "")
+    return Check(exercise, "solution", ok, detail if ok else f"{detail}: {_why(result)}", result)
+
+
+def check_stub(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
+    result = _graded(catalogue, exercise, catalogue.root / "exercises" / exercise.relpath(), repeats)
+    kept = [t.task.number for t in result.tasks if t.earned]
+    return Check(exercise, "stub", not kept, f"{result.score}/{result.max_score}" + (f", earns tasks {kept}" if kept else ""), result)
+
+
+def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None) -> Check:
+    result = _graded(catalogue, variant.exercise, variant.path, repeats)
+    kept = [
+        task.task.number
+        for task in result.tasks
+        if task.task.number in variant.loses and not task.failed_in_every_repeat(result.repeats)
+    ]
+    detail = f"{result.score}/{result.max_score}, must lose tasks {list(variant.loses)}"
+    if kept:
+        detail += f": task(s) {kept} passed in at least one repeat"
+    return Check(variant.exercise, variant.name, not kept, detail, result)
+
+
+def verify(catalogue: Catalogue, exercises: list[Exercise], *, repeats: int | None = None,
+           on_check: Callable[[Check], None] | None = None) -> list[Check]:
+    checks = []
+    for exercise in exercises:
+        jobs = [lambda: check_solution(catalogue, exercise, repeats), lambda: check_stub(catalogue, exercise, repeats)]
+        variants = catalogue.buggy_variants(exercise)
+        jobs += [lambda v=v: check_buggy(catalogue, v, repeats) for v in variants]
+        for job in jobs:
+            check = job()
+            checks.append(check)
+            if on_check:
+                on_check(check)
+        if not variants:
+            missing = Check(exercise, "buggy variants", False, f"none in tests/buggy/{exercise.chapter}/{exercise.module}__*.py", None)
+            checks.append(missing)
+            if on_check:
+                on_check(missing)
+    return checks

@@ -1,0 +1,7 @@
+"""Waits on a lock it already holds."""
+import threading
+_lock = threading.Lock()
+def add(a, b):
+    with _lock:
+        with _lock:
+            return a + b

@@ -1,0 +1,3 @@
+"""Right for positive numbers only."""
+def add(a, b):
+    return abs(a) + abs(b)
