@@ -1,0 +1,7 @@
+"""Subtracts instead of adding."""
+
+LOSES = [1, 2]
+
+
+def add(a, b):
+    return a - b

@@ -1,0 +1,121 @@
+"""The `course` command on the fixture course: the student loop, reports and verify."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURE = Path(__file__).parent / "fixture_course"
+COURSE = [sys.executable, "-m", "course.cli"]
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE, root)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"], check=True)
+    return root
+
+
+def course(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COURSE_ROOT": str(root), "COLUMNS": "200"}
+    return subprocess.run([*COURSE, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def solve(root: Path, exercise: str) -> None:
+    shutil.copyfile(root / "solutions" / "basics" / f"{exercise}.py", root / "exercises" / "basics" / f"{exercise}.py")
+
+
+@pytest.mark.timeout(120)
+def test_list_check_hint_and_progress_follow_the_learner(course_copy):
+    listing = json.loads(course(course_copy, "list", "--json").stdout)
+    assert listing["next"] == "adder" and listing["earned"] == 0 and listing["max"] == 6
+
+    failing = course(course_copy, "check")
+    assert failing.returncode == 1
+    assert "adder" in failing.stdout and "0/3 points" in failing.stdout and "course hint adder 1" in failing.stdout
+
+    hint = course(course_copy, "hint", "adder")
+    assert "task 1: adds positive numbers" in hint.stdout and "Use +." in hint.stdout
+
+    solve(course_copy, "adder")
+    passing = course(course_copy, "check", "adder")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "3/3 points" in passing.stdout
+
+    listing = json.loads(course(course_copy, "list", "--json").stdout)
+    assert listing["next"] == "counter" and listing["earned"] == 3
+
+
+@pytest.mark.timeout(60)
+def test_reset_restores_the_stub_and_keeps_a_backup(course_copy):
+    stub = (course_copy / "exercises" / "basics" / "adder.py").read_text()
+    solve(course_copy, "adder")
+    result = course(course_copy, "reset", "adder")
+    assert result.returncode == 0, result.stderr
+    assert (course_copy / "exercises" / "basics" / "adder.py").read_text() == stub
+    backups = list((course_copy / ".course" / "backups").glob("adder-*.py"))
+    assert len(backups) == 1 and "return a + b" in backups[0].read_text()
+
+
+@pytest.mark.timeout(60)
+def test_unknown_ids_and_a_broken_catalogue_give_clear_errors(course_copy):
+    unknown = course(course_copy, "check", "nope")
+    assert unknown.returncode == 2 and "no exercise with id 'nope'" in unknown.stderr
+    (course_copy / "course.toml").write_text("[[exercises]]\nid = 1\n")
+    broken = course(course_copy, "list")
+    assert broken.returncode == 2 and "course.toml" in broken.stderr and "'id'" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+@pytest.mark.timeout(120)
+def test_gradescope_results_give_full_marks_to_solutions_and_zero_to_stubs(course_copy, tmp_path):
+    for tree, expected in (("solutions", 6), ("exercises", 0)):
+        output = tmp_path / f"{tree}.json"
+        result = course(course_copy, "grade", "--against", tree, "--format", "gradescope", "--output", str(output))
+        assert result.returncode == 0, result.stderr
+        data = json.loads(output.read_text())
+        assert data["score"] == expected and data["max_score"] == 6
+        assert {"score", "execution_time", "output", "tests"} <= set(data)
+        for test in data["tests"]:
+            assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(test)
+        assert sum(t["score"] for t in data["tests"]) == expected
+
+
+@pytest.mark.timeout(60)
+def test_a_results_file_is_written_even_when_grading_cannot_start(course_copy, tmp_path):
+    (course_copy / "course.toml").write_text("not toml [")
+    output = tmp_path / "results.json"
+    result = course(course_copy, "grade", "--format", "gradescope", "--output", str(output))
+    assert result.returncode == 2
+    data = json.loads(output.read_text())
+    assert data["score"] == 0 and "not valid TOML" in data["output"]
+
+
+@pytest.mark.timeout(180)
+def test_grade_all_writes_a_gradebook(course_copy, tmp_path):
+    submissions = tmp_path / "submissions"
+    for student, source in (("ada", "solutions"), ("bob", "exercises")):
+        shutil.copytree(course_copy / source, submissions / student)
+    result = course(course_copy, "grade-all", str(submissions), "--output", str(tmp_path / "grades"))
+    assert result.returncode == 0, result.stderr
+    rows = (tmp_path / "grades" / "gradebook.csv").read_text().splitlines()
+    assert rows[0].startswith("student,adder,counter,total")
+    assert rows[1].startswith("ada,3,3,6,6") and rows[2].startswith("bob,0,0,0,6")
+
+
+@pytest.mark.timeout(240)
+def test_verify_passes_and_names_an_offender_when_a_solution_is_replaced_by_its_stub(course_copy):
+    good = course(course_copy, "verify")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "counter__no_lock" in good.stdout and "adder__subtracts" in good.stdout
+    shutil.copyfile(course_copy / "exercises" / "basics" / "adder.py", course_copy / "solutions" / "basics" / "adder.py")
+    bad = course(course_copy, "verify", "adder")
+    assert bad.returncode == 1
+    assert "offender: adder solution" in bad.stderr
