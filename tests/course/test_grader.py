@@ -108,7 +108,10 @@ def test_hostile_code_costs_only_its_own_points(course, tmp_path, name):
     report, elapsed, results = grade_tree(course, student_tree(tmp_path, HOSTILE / name))
     assert report.error == ""
     assert results["adder"].score == 0, f"{name} earned {results['adder'].score} points"
-    assert results["counter"].complete, f"{name} cost the next exercise points: {results['counter'].problem}"
+    counter = results["counter"]
+    assert counter.complete, f"{name} cost the next exercise points: {counter.problem} " + "; ".join(
+        t.message for task in counter.tasks for t in task.failures
+    ) + counter.output[-2000:]
     assert results["adder"].duration <= adder.timeout + 5, f"{name} ran {results['adder'].duration:.1f} s"
     expected = HOSTILE_CASES[name]
     shown = results["adder"].problem + "\n".join(t.message for task in results["adder"].tasks for t in task.tests)

@@ -1,0 +1,60 @@
+"""CPU-bound or I/O-bound? Pick processes or threads accordingly.
+
+A CPU-bound call spends its time computing: its CPU time is close to its wall
+time. Under CPython's GIL only one thread of a process runs Python bytecode at
+a time, so CPU-bound Python code needs several *processes* to use several cores.
+
+An I/O-bound call spends its time waiting (network, disk, a sleep, a lock):
+its CPU time is a small part of its wall time. While a thread waits it releases
+the GIL, so *threads* overlap the waiting cheaply, and they share the caller's
+memory, which processes do not.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def cpu_share(fn: Callable[[], object], *, wall_clock=time.perf_counter, cpu_clock=time.thread_time) -> float:
+    """Call fn() once; return the CPU time it used divided by the wall time it took.
+
+    Read both clocks through the parameters (tests pass fake ones). The default
+    CPU clock counts the CPU time of the calling thread only.
+    Raise ValueError if no wall time passed at all.
+    """
+    raise NotImplementedError("TODO: compare the CPU time fn used with the wall time it took")
+
+
+def classify(fn: Callable[[], object], *, threshold: float = 0.5, wall_clock=time.perf_counter, cpu_clock=time.thread_time) -> str:
+    """Return 'cpu-bound' if fn's CPU share is at least `threshold`, else 'io-bound'.
+
+    Call fn exactly once.
+    """
+    raise NotImplementedError("TODO: classify a workload by its CPU share")
+
+
+def run_cpu_bound(fn: Callable[[T], R], items: Iterable[T], *, workers: int, mp_context=None) -> list[R]:
+    """Return [fn(item) for item in items], computed by `workers` processes at once.
+
+    The calls must really run at the same time, in processes other than this
+    one (threads would take turns on the GIL). Use `mp_context` (a
+    multiprocessing context: fork, spawn or forkserver) to start them, so the
+    code works under every start method; fn is a module-level function, so it
+    can be sent to another process. Leave no process running when you return.
+    """
+    raise NotImplementedError("TODO: run CPU-bound calls in several processes")
+
+
+def run_io_bound(fn: Callable[[T], R], items: Iterable[T], *, workers: int) -> list[R]:
+    """Return [fn(item) for item in items], computed by `workers` threads at once.
+
+    fn may be any callable, a lambda or a closure over the caller's data
+    included, and whatever it changes in memory the caller must see
+    afterwards. If a call raises, the exception reaches the caller. Leave no
+    thread running when you return.
+    """
+    raise NotImplementedError("TODO: run I/O-bound calls in several threads")

@@ -1,0 +1,79 @@
+"""Measuring a speedup honestly.
+
+A single stopwatch reading says little: the first run pays for imports, cold
+caches and lazy set-up (warm-up), the machine is never quiet (noise), and an
+occasional run is slowed down by something else entirely (an outlier). So:
+
+- run the code a few times untimed first (warm-up) and throw those runs away;
+- time several repeats, each one separately;
+- summarise with a statistic that one outlier cannot drag;
+- measure the serial baseline in the same run as the parallel version,
+  interleaved, so a machine that gets busier (or cooler) meanwhile affects
+  both alike; never compare against a number measured yesterday.
+
+Every function takes the clock as a parameter: call `clock()` for the time
+(never time.perf_counter directly), so tests can hand in a fake clock.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Callable, NamedTuple, Sequence
+
+Clock = Callable[[], float]
+
+
+class Summary(NamedTuple):
+    median: float
+    best: float  # the fastest run
+    worst: float  # the slowest run
+    spread: float  # (worst - best) / median: how noisy the runs were
+
+
+class Comparison(NamedTuple):
+    serial: Summary
+    parallel: Summary
+    speedup: float  # serial median / parallel median
+
+
+def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, clock: Clock = time.perf_counter) -> list[float]:
+    """Call fn() `warmup` times untimed, then `repeats` times, timing each call with `clock`.
+
+    Returns the `repeats` durations (seconds) in the order they ran; the
+    warm-up runs are not among them. Raise ValueError if repeats < 1 or warmup < 0.
+    """
+    raise NotImplementedError("TODO: warm up, then time each repeat separately")
+
+
+def summarize(times: Sequence[float]) -> Summary:
+    """Median, best, worst and relative spread ((worst - best) / median) of some timings.
+
+    Do not modify `times` (the caller may still need the order they ran in).
+    Raise ValueError when there are no timings.
+    """
+    raise NotImplementedError("TODO: summarise timings robustly")
+
+
+def speedup(serial_times: Sequence[float], parallel_times: Sequence[float]) -> float:
+    """How many times faster the parallel version ran: median serial time / median parallel time."""
+    raise NotImplementedError("TODO: compare the typical serial run with the typical parallel run")
+
+
+def compare(
+    serial_fn: Callable[[], object],
+    parallel_fn: Callable[[], object],
+    *,
+    repeats: int = 5,
+    warmup: int = 1,
+    clock: Clock = time.perf_counter,
+) -> Comparison:
+    """Time a serial baseline and a parallel version in the same run, interleaved.
+
+    `warmup` untimed rounds, then `repeats` timed rounds; every round calls
+    serial_fn() once and then parallel_fn() once, so the call order is
+    serial, parallel, serial, parallel, ... Returns a Comparison of the two
+    Summary values of the timed runs and their speedup.
+    Raise ValueError if repeats < 1 or warmup < 0.
+    """
+    raise NotImplementedError("TODO: interleave the baseline and the parallel runs")

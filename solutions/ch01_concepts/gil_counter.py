@@ -1,0 +1,56 @@
+"""What the GIL does not protect: a read-modify-write.
+
+The GIL lets one thread at a time run Python bytecode, so a single bytecode
+(or one call into C, like list.append) is never interrupted halfway. But
+`self.value = self.value + amount` is several steps: read, add, write. A
+thread can be switched out after the read, and whatever other threads write
+meanwhile is overwritten when it resumes: a lost update. Anything that gives
+the scheduler a chance between the read and the write (I/O, a log line, a
+call into a C extension that releases the GIL, `pause()` here) makes it likely.
+A lock around the whole read-modify-write makes it one indivisible step.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+
+def _no_pause() -> None:
+    pass
+
+
+class Counter:
+    """A counter that several threads may increment at once."""
+
+    def __init__(self, pause: Callable[[], None] | None = None):
+        self._value = 0
+        self._pause = pause or _no_pause
+        self._lock = threading.Lock()
+
+    def increment(self, amount: int = 1) -> None:
+        with self._lock:
+            current = self._value
+            self._pause()
+            self._value = current + amount
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+
+def count_concurrently(counter, *, threads: int, per_thread: int) -> int:
+    """Have `threads` threads call counter.increment() `per_thread` times each, all at once."""
+    if threads < 1 or per_thread < 0:
+        raise ValueError(f"need threads >= 1 and per_thread >= 0, got {threads} and {per_thread}")
+
+    def work() -> None:
+        for _ in range(per_thread):
+            counter.increment()
+
+    workers = [threading.Thread(target=work, name=f"counter-{i}") for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return counter.value

@@ -1,0 +1,30 @@
+"""Gustafson's law with the wrong part scaled: p + (1 - p) * n multiplies the serial share by n.
+
+Swapping the roles of p and 1 - p makes a 90 % parallel job scale like a 10 %
+parallel one. Amdahl and the inverse are right.
+"""
+
+LOSES = [2]
+
+
+def _check(p, n):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be in [0, 1], got {p!r}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n!r}")
+
+
+def amdahl_speedup(p, n):
+    _check(p, n)
+    return 1.0 / ((1.0 - p) + p / n)
+
+
+def gustafson_speedup(p, n):
+    _check(p, n)
+    return p + (1.0 - p) * n
+
+
+def parallel_fraction_from_speedup(s, n):
+    if s <= 0 or n <= 1:
+        raise ValueError("need s > 0 and n > 1")
+    return (1.0 - 1.0 / s) / (1.0 - 1.0 / n)
