@@ -100,12 +100,16 @@ def _listening_sockets() -> set[str]:
     """Inodes of TCP sockets this process holds that are in the LISTEN state."""
     mine = set()
     try:
-        for fd in os.listdir("/proc/self/fd"):
-            target = os.readlink(f"/proc/self/fd/{fd}")
-            if target.startswith("socket:["):
-                mine.add(target[8:-1])
+        descriptors = os.listdir("/proc/self/fd")
     except OSError:
         return set()
+    for fd in descriptors:
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed meanwhile (the listing's own descriptor, for one)
+            continue
+        if target.startswith("socket:["):
+            mine.add(target[8:-1])
     listening = set()
     for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
         try:

@@ -1,0 +1,117 @@
+"""The helpers graded tests rely on really expose the bugs they claim to."""
+
+import asyncio
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from course.testing import EventLoopBlocked, Overlap, provoke_races, run_async, wait_until, yield_point
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def racy_deposits(threads: int, each: int, lock) -> int:
+    balance = [0]
+
+    def deposit():
+        for _ in range(each):
+            if lock:
+                lock.acquire()
+            current = balance[0]
+            yield_point()
+            balance[0] = current + 1
+            if lock:
+                lock.release()
+
+    workers = [threading.Thread(target=deposit) for _ in range(threads)]
+    with provoke_races():
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=10)
+    return balance[0]
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_yield_point_makes_an_unlocked_update_lose_writes_every_time(attempt):
+    assert racy_deposits(4, 500, lock=None) < 2000
+
+
+def test_the_same_update_under_a_lock_loses_nothing():
+    assert racy_deposits(4, 500, lock=threading.Lock()) == 2000
+
+
+def test_overlap_sees_parallel_workers_and_not_serial_ones():
+    parallel = Overlap(hold_until=3, hold_timeout=5)
+    def work(probe):
+        with probe.region():
+            pass
+
+    workers = [threading.Thread(target=work, args=(parallel,)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=10)
+    assert parallel.max_inside == 3 and len(parallel.threads) == 3
+
+    serial = Overlap(hold_until=2, hold_timeout=0.2)
+    for _ in range(3):
+        work(serial)
+    assert serial.max_inside == 1 and serial.entries == 3
+
+
+def test_run_async_names_the_coroutine_that_blocked_the_loop():
+    async def blocks():
+        time.sleep(0.3)  # the bug under test: a blocking call inside a coroutine
+
+    with pytest.raises(EventLoopBlocked, match="blocks"):
+        run_async(blocks, max_lag=0.1)
+
+
+def test_run_async_passes_a_coroutine_that_awaits():
+    async def awaits():
+        await asyncio.sleep(0.05)
+        return 42
+
+    assert run_async(awaits, max_lag=0.1) == 42
+
+
+def test_wait_until_gives_up_at_its_deadline():
+    started = time.monotonic()
+    with pytest.raises(AssertionError, match="never"):
+        wait_until(lambda: False, timeout=0.2, message="never")
+    assert time.monotonic() - started < 2
+
+
+LEAKY_TESTS = '''
+import multiprocessing, socket, threading
+
+def test_leaks_a_thread():
+    threading.Thread(target=threading.Event().wait, args=(30,), daemon=True).start()
+
+def test_leaks_a_process():
+    multiprocessing.get_context("fork").Process(target=threading.Event().wait, args=(30,), daemon=True).start()
+
+def test_leaks_a_listening_socket():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    test_leaks_a_listening_socket.keep = server
+
+def test_cleans_up():
+    worker = threading.Thread(target=lambda: None)
+    worker.start()
+    worker.join()
+'''
+
+
+@pytest.mark.timeout(60)
+def test_the_leak_check_fails_tests_that_leave_work_running(pytester, monkeypatch):
+    monkeypatch.setenv("COURSE_ROOT", str(ROOT))
+    pytester.makepyfile(test_leaky=LEAKY_TESTS)
+    result = pytester.runpytest_subprocess("-p", "course.pytest_plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4, errors=3)
+    result.stdout.fnmatch_lines(["*threads still running*", "*child processes still running*", "*servers still listening*"])
