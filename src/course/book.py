@@ -3,6 +3,7 @@
     course book                 build book/ into book/_build/html (strict: any warning fails)
     course book --serve         build, then serve it on http://127.0.0.1:8000/ until Ctrl-C
     course book --no-build --serve --port 8080    serve what was built last
+    course book --no-build --serve --host 0.0.0.0 in a container that publishes the port
 
 The build is the one CI runs:
 
@@ -28,8 +29,10 @@ import functools
 import http.server
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -42,11 +45,22 @@ from course.catalogue import CatalogueError, find_root
 BOOK_DIR = "book"
 BUILD_FLAGS = ("build", "--all", "-W", "-n", "--keep-going")
 DEFAULT_PORT = 8000
+DEFAULT_HOST = "127.0.0.1"  # a container passes --host 0.0.0.0 and publishes the port itself
 LOG_NAME = "build.log"  # book/_build/build.log: the whole output of the last build
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-# Lines worth showing even when the build goes well.
-_PROBLEM = re.compile(r"WARNING|ERROR|CRITICAL|SEVERE|Traceback|Error:|Exception|error in building", re.IGNORECASE)
+# Lines worth showing even when the build goes well (case matters: the myst-nb
+# settings line names `execution_raise_on_error`, which is not a problem).
+_PROBLEM = re.compile(
+    r"\bWARNING\b|\bERROR\b|\bCRITICAL\b|\bSEVERE\b|Traceback|Exception occurred|"
+    r"\b[A-Z]\w*(Error|Exception)\b|error in building"
+)
+# Lines of a problem report that only repeat jupyter-book's and Sphinx's internals.
+_NOISE = re.compile(
+    r"^(\[IPKernelApp\] WARNING \| Kernel is running over TCP|\s*[\^~]+\s*$|"
+    r"The full traceback has been saved|Please also report|can be provided next time|"
+    r"A bug report can be filed|<https://github.com/sphinx-doc/sphinx/issues>)"
+)
 # Sphinx's own progress lines: they end a multi-line problem report.
 _PROGRESS = re.compile(
     r"^(Running |Source Folder|Config Path|Output Path|loading |making output|building |"
@@ -112,7 +126,7 @@ def build(
     console.print(f"[bold]Building the book[/bold] ({'strict' if strict else 'not strict'}): {escape(' '.join(command))}")
     started = time.monotonic()
     problems = 0
-    in_problem = False
+    in_problem = in_frame = False
     with log_path.open("w", encoding="utf-8") as log, console.status("starting jupyter-book ...") as status:
         try:
             process = subprocess.Popen(
@@ -138,7 +152,12 @@ def build(
                 stripped = line.strip()
                 if not stripped:
                     continue
-                if _PROBLEM.search(line) and not _PROGRESS.match(stripped):
+                # A Python traceback frame ('  File "...", line N' and its indented source line).
+                in_frame = line.startswith('  File "') or (in_frame and line.startswith("    "))
+                if in_frame or _NOISE.match(line):
+                    if verbose:
+                        console.print(f"[dim]{escape(line)}[/dim]")
+                elif _PROBLEM.search(line) and not _PROGRESS.match(stripped):
                     problems += 1
                     in_problem = True
                     console.print(f"[yellow]{escape(line)}[/yellow]")
@@ -163,25 +182,27 @@ def build(
     index = build_folder / "html" / "index.html"
     if code != 0:
         console.print(
-            f"[bold red]The book build failed[/bold red] (exit {code}, {elapsed:.1f} s): "
-            f"the problems are above; the whole output is in {escape(str(log_path))}"
+            f"[bold red]The book build failed[/bold red] (exit {code}, {elapsed:.1f} s, "
+            f"{problems} problem line{'s' if problems != 1 else ''} above); "
+            f"the whole output is in {escape(str(log_path))}",
+            soft_wrap=True,
         )
         return code or 1
     console.print(f"[bold green]The book is built[/bold green] in {elapsed:.1f} s. Open it:")
-    console.print(f"  {escape(str(index))}")
-    console.print(f"  {index.as_uri()}")
+    console.print(f"  {escape(str(index))}", soft_wrap=True)
+    console.print(f"  {index.as_uri()}", soft_wrap=True)
     return 0
 
 
-def make_server(directory: Path, port: int = DEFAULT_PORT) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for directory on 127.0.0.1 only (port 0: any free port)."""
+def make_server(directory: Path, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for directory, on 127.0.0.1 unless told otherwise (port 0: any free port)."""
 
     class QuietHandler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's name)
             pass
 
     handler = functools.partial(QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = http.server.ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
@@ -190,21 +211,25 @@ def serve(
     directory: Path,
     port: int = DEFAULT_PORT,
     *,
+    host: str = DEFAULT_HOST,
     console: Console | None = None,
     ready: Callable[[http.server.ThreadingHTTPServer], None] | None = None,
 ) -> int:
-    """Serve directory on 127.0.0.1:port until Ctrl-C (or until ready's server is shut down)."""
+    """Serve directory on host:port until Ctrl-C or SIGTERM (or until ready's server is shut down)."""
     console = console or Console(highlight=False)
     if not (directory / "index.html").is_file():
         console.print(f"[red]Nothing to serve: {escape(str(directory))}/index.html does not exist. Run `course book` first.[/red]")
         return 2
     try:
-        server = make_server(directory, port)
+        server = make_server(directory, port, host)
     except OSError as error:
-        console.print(f"[red]Cannot listen on 127.0.0.1:{port}: {escape(str(error))}. Try another --port.[/red]")
+        console.print(f"[red]Cannot listen on {host}:{port}: {escape(str(error))}. Try another --port.[/red]")
         return 2
-    host, bound = server.server_address[:2]
-    console.print(f"[bold]Serving the book[/bold] at http://{host}:{bound}/ (Ctrl-C stops it)")
+    bound_host, bound = server.server_address[:2]
+    console.print(f"[bold]Serving the book[/bold] at http://{bound_host}:{bound}/ (Ctrl-C stops it)")
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` stops it like Ctrl-C
     try:
         if ready is not None:
             ready(server)
@@ -213,11 +238,18 @@ def serve(
         console.print("Stopped.")
     finally:
         server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--serve", action="store_true", help="serve the built book on 127.0.0.1 until Ctrl-C")
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address for --serve (default {DEFAULT_HOST}, this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port for --serve (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--no-build", action="store_true", help="do not build; use what book/_build/html holds")
     parser.add_argument("--verbose", "-v", action="store_true", help="show every line of jupyter-book's output")
@@ -241,7 +273,9 @@ def run(args: argparse.Namespace) -> int:
             return 2
         console.print(f"The book was built before: {escape(str(index))}")
     if getattr(args, "serve", False):
-        return serve(html_dir(root), getattr(args, "port", DEFAULT_PORT), console=console)
+        return serve(
+            html_dir(root), getattr(args, "port", DEFAULT_PORT), host=getattr(args, "host", DEFAULT_HOST), console=console
+        )
     return 0
 
 
