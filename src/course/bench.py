@@ -171,10 +171,14 @@ class Workload:
     items: list
     warmup_items: list
     description: str
+    variants: dict = field(default_factory=dict)  # backend -> the same work written for it
+
+    def fn_for(self, backend: str) -> Callable[[Any], Any]:
+        return self.variants.get(backend, self.fn)
 
 
 def make_workloads(config: Config, spin_rate: float) -> dict[str, Workload]:
-    from course.workloads import io_wait, spin, square
+    from course.workloads import async_wait, io_wait, spin, square
 
     workloads: dict[str, Workload] = {}
     if "cpu" in config.workloads:
@@ -196,6 +200,7 @@ def make_workloads(config: Config, spin_rate: float) -> dict[str, Workload]:
         workloads["io"] = Workload(
             "io", io_wait, [config.io_seconds] * config.io_tasks, [0.001] * (2 * config.workers),
             f"{config.io_tasks} io_wait({config.io_seconds}) calls ({config.io_tasks * config.io_seconds:.1f} s of waiting)",
+            variants={"asyncio": async_wait},  # the same wait as a coroutine: what asyncio is for
         )
     return workloads
 
@@ -303,97 +308,127 @@ class _Reporter:
             self.progress.advance(self.task, steps)
 
 
-def plan(config: Config, workloads: Sequence[str] | None = None) -> list[tuple[str, str, int]]:
-    """Every (workload, runner, workers) measured: the curve on cpu, the rest at N workers."""
-    workloads = list(workloads or config.workloads)
-    jobs = [(w, SERIAL, 1) for w in workloads]
+def plan(config: Config) -> dict[int, list[tuple[str, str]]]:
+    """What runs at each worker count: {count: [(workload, runner), ...]}.
+
+    The cpu workload runs at every count (the speedup curve); the others only
+    at the headline count. The serial loop runs in every block, next to what
+    it is compared with; the serial *backend* ignores the worker count, so it
+    runs once.
+    """
+    blocks: dict[int, list[tuple[str, str]]] = {}
     for count in config.worker_counts:
-        for runner in [POOL, *config.backends]:
-            if runner == "serial" and count != config.workers:
-                continue  # the serial backend ignores the worker count: measure it once
-            for w in workloads:
-                if w == "cpu" or count == config.workers:
-                    jobs.append((w, runner, count))
-    return jobs
+        names = [w for w in config.workloads if w == "cpu" or count == config.workers]
+        runners = [SERIAL, POOL] + [b for b in config.backends if b != "serial" or count == config.workers]
+        blocks[count] = [(w, r) for w in names for r in runners]
+    return blocks
 
 
 def run_benchmark(config: Config, *, console=None, progress: bool = True) -> dict:
-    """Measure everything `config` asks for and return the raw and derived numbers."""
+    """Measure everything `config` asks for and return the raw and derived numbers.
+
+    Per worker count, every cluster is started and warmed up first, then the
+    timed runs go in rounds: each round runs every runner once, in a rotated
+    order. A change in the machine's load (another program starting) then
+    hits every runner alike instead of whichever happened to be measured
+    at that moment, and the median of the rounds is each runner's time.
+    """
     config.resolved()
     began = time.perf_counter()
     load_at_start = _loadavg()
     n_per_task, spin_rate = calibrate_spin(config.task_seconds)
     workloads = make_workloads(config, spin_rate)
-    jobs = plan(config)
+    blocks = plan(config)
     records: dict[tuple[str, str, int], dict] = {}
-    expected: dict[str, list] = {}
+    expected: dict[str, list] = {}  # the serial loop's results: the oracle every runner must match
     startups: list[dict] = []
+    total = sum(len(jobs) for jobs in blocks.values()) * (config.repeats + 1)
 
-    def measure(workload: Workload, runner: str, workers: int, call: Callable[[list], list], bar: _Reporter) -> None:
-        record = {"workload": workload.name, "runner": runner, "workers": workers, "times": [], "ok": True, "error": None}
-        records[(workload.name, runner, workers)] = record
-        bar.describe(f"{workload.name}: {runner} x{workers}")
-        try:
-            record["warmup_seconds"], _ = time_call(lambda: call(workload.warmup_items))
-            for _ in range(config.repeats):
-                elapsed, result = time_call(lambda: call(workload.items))
-                record["times"].append(elapsed)
-                if runner == SERIAL:
-                    expected[workload.name] = result
-                elif result != expected.get(workload.name):
-                    record["ok"] = False
-                    record["error"] = "wrong results (differ from the serial loop's)"
-                bar.advance()
-        except Exception as error:  # a broken backend is reported, and the rest still runs
-            record["ok"] = False
-            record["error"] = f"{type(error).__name__}: {error}"
-            record["traceback"] = traceback.format_exc()
-            bar.advance(config.repeats - len(record["times"]))
-        record["median"] = statistics.median(record["times"]) if record["times"] else None
+    def fail(record: dict, error: BaseException) -> None:
+        record["error"] = f"{type(error).__name__}: {error}"
+        record["traceback"] = traceback.format_exc()
 
-    with _Reporter(len(jobs) * config.repeats, console=console, enabled=progress) as bar:
-        for name, workload in workloads.items():
-            fn = workload.fn
-            measure(workload, SERIAL, 1, lambda items, fn=fn: [fn(x) for x in items], bar)
+    with _Reporter(total, console=console, enabled=progress) as bar:
+        for count, jobs in blocks.items():
+            with contextlib.ExitStack() as stack:
+                # 1. Start every runner of this block once.
+                handles: dict[str, Any] = {}
+                broken: dict[str, BaseException] = {}
+                for runner in dict.fromkeys(r for _, r in jobs):
+                    if runner == SERIAL:
+                        continue
+                    bar.describe(f"starting {runner} x{count}")
+                    started = time.perf_counter()
+                    try:
+                        handles[runner] = stack.enter_context(open_pool(count) if runner == POOL else open_backend(runner, count))
+                    except Exception as error:
+                        broken[runner] = error
+                        broken_tb = traceback.format_exc()
+                        startups.append({"runner": runner, "workers": count, "error": f"{type(error).__name__}: {error}",
+                                         "traceback": broken_tb})
+                        continue
+                    startups.append({"runner": runner, "workers": count, "seconds": time.perf_counter() - started,
+                                     "description": POOL if runner == POOL else _describe_backend(handles[runner])})
 
-        for count in config.worker_counts:
-            todo = {(w, r) for (w, r, c) in jobs if c == count}
-            if any(r == POOL for _, r in todo):
-                bar.describe(f"starting Pool x{count}")
-                started = time.perf_counter()
-                with open_pool(count) as pool:
-                    startups.append({"runner": POOL, "workers": count, "seconds": time.perf_counter() - started})
-                    for name, workload in workloads.items():
-                        if (name, POOL) in todo:
-                            chunk = pool_chunksize(len(workload.items), count)
-                            measure(workload, POOL, count,
-                                    lambda items, fn=workload.fn, chunk=chunk: pool.map(fn, items, chunksize=chunk), bar)
-                            records[(name, POOL, count)]["chunksize"] = chunk
-            for backend in config.backends:
-                names = [w for (w, r) in todo if r == backend]
-                if not names:
-                    continue
-                bar.describe(f"starting {backend} x{count}")
-                started = time.perf_counter()
-                try:
-                    with open_backend(backend, count) as handle:
-                        startups.append({"runner": backend, "workers": count, "seconds": time.perf_counter() - started,
-                                         "description": _describe_backend(handle)})
-                        dmap = import_dmap()
-                        for name, workload in workloads.items():
-                            if name in names:
-                                measure(workload, backend, count,
-                                        lambda items, fn=workload.fn, h=handle, c=count: dmap(fn, items, backend=h, workers=c), bar)
-                except Exception as error:
-                    message = f"{type(error).__name__}: {error}"
-                    for name in names:
-                        record = records.setdefault((name, backend, count), {
-                            "workload": name, "runner": backend, "workers": count, "times": [], "median": None})
-                        if record.get("error") is None:
-                            record.update(ok=False, error=message, traceback=traceback.format_exc())
-                            bar.advance(config.repeats - len(record["times"]))
+                # 2. Every measurement's call, then one untimed warm-up run of each.
+                dmap = import_dmap() if any(r not in (SERIAL, POOL) for r in handles) else None
+                calls: dict[tuple[str, str], Callable[[list], list]] = {}
+                for name, runner in jobs:
+                    record = records[(name, runner, count)] = {
+                        "workload": name, "runner": runner, "workers": count, "times": [], "error": None}
+                    workload = workloads[name]
+                    if runner in broken:
+                        record["error"] = f"{type(broken[runner]).__name__}: {broken[runner]}"
+                        bar.advance(config.repeats + 1)
+                        continue
+                    if runner == SERIAL:
+                        calls[(name, runner)] = lambda items, fn=workload.fn: [fn(x) for x in items]
+                    elif runner == POOL:
+                        chunk = pool_chunksize(len(workload.items), count)
+                        record["chunksize"] = chunk
+                        calls[(name, runner)] = lambda items, fn=workload.fn, pool=handles[POOL], chunk=chunk: pool.map(fn, items, chunksize=chunk)
+                    else:
+                        calls[(name, runner)] = (lambda items, fn=workload.fn_for(runner), h=handles[runner], c=count:
+                                                 dmap(fn, items, backend=h, workers=c))
+                    bar.describe(f"warm-up {name}: {runner} x{count}")
+                    try:
+                        record["warmup_seconds"], _ = time_call(lambda: calls[(name, runner)](workload.warmup_items))
+                    except Exception as error:
+                        fail(record, error)
+                        del calls[(name, runner)]
+                        bar.advance(config.repeats)
+                    bar.advance()
+
+                # 3. Timed rounds: every runner once per round, in a rotated order.
+                for round_number in range(config.repeats):
+                    for name in dict.fromkeys(w for w, _ in jobs):
+                        order = [r for w, r in jobs if w == name and (w, r) in calls]
+                        shift = round_number % max(1, len(order))
+                        for runner in order[shift:] + order[:shift]:
+                            if (name, runner) not in calls:  # failed in an earlier round
+                                continue
+                            record = records[(name, runner, count)]
+                            bar.describe(f"{name}: {runner} x{count} (round {round_number + 1})")
+                            try:
+                                elapsed, result = time_call(lambda: calls[(name, runner)](workloads[name].items))
+                            except Exception as error:
+                                fail(record, error)
+                                del calls[(name, runner)]
+                                bar.advance(config.repeats - round_number)
+                                continue
+                            record["times"].append(elapsed)
+                            if runner == SERIAL:
+                                expected.setdefault(name, result)
+                            if result != expected.get(name, result):
+                                record["error"] = "wrong results: they differ from the serial loop's"
+                                del calls[(name, runner)]
+                                bar.advance(config.repeats - round_number - 1)
+                            bar.advance()
+                bar.describe(f"stopping the x{count} clusters")
         bar.describe("done")
 
+    for record in records.values():
+        record["median"] = statistics.median(record["times"]) if record["times"] and not record["error"] else None
     results = _derive(config, workloads, records, startups, n_per_task, spin_rate, time.perf_counter() - began)
     results["machine"]["loadavg_at_start"] = load_at_start
     return results
@@ -409,22 +444,29 @@ def _describe_backend(handle: Any) -> str:
 
 def _derive(config, workloads, records, startups, n_per_task, spin_rate, seconds) -> dict:
     """Speedups, efficiencies, Pool.map ratios and target verdicts from the raw times."""
-    serial = {name: records[(name, SERIAL, 1)]["median"] for name in workloads}
+    # The serial loop ran in every block, next to the runners it is compared with.
+    serial: dict[str, dict[int, float]] = {}
+    for (name, runner, count), record in records.items():
+        if runner == SERIAL and record.get("median"):
+            serial.setdefault(name, {})[count] = record["median"]
     measurements = []
     for (name, runner, count), record in records.items():
         median = record.get("median")
         row = {
             "workload": name, "runner": runner, "workers": count,
             "times": record.get("times", []), "median": median,
+            "min": min(record["times"]) if record.get("times") else None,  # the least disturbed run
             "speedup": None, "efficiency": None, "vs_pool": None,
-            "ok": bool(record.get("ok")) and median is not None, "error": record.get("error"),
+            "ok": record.get("error") is None and median is not None, "error": record.get("error"),
         }
         for key in ("chunksize", "warmup_seconds", "traceback"):
             if key in record:
                 row[key] = record[key]
-        if median and serial.get(name):
-            row["speedup"] = serial[name] / median
-            row["efficiency"] = row["speedup"] / count
+        baseline = serial.get(name, {}).get(count)
+        if median and baseline:
+            row["serial_median"] = baseline
+            row["speedup"] = baseline / median
+            row["efficiency"] = None if runner == SERIAL else row["speedup"] / count
             pool = records.get((name, POOL, count), {}).get("median")
             if pool and runner != POOL:
                 row["vs_pool"] = median / pool  # time ratio: 1.05 = 5% slower than Pool.map
@@ -436,7 +478,7 @@ def _derive(config, workloads, records, startups, n_per_task, spin_rate, seconds
         "config": asdict(config),
         "calibration": {"spin_n_for_task_seconds": n_per_task, "spin_iterations_per_second": spin_rate},
         "workloads": {name: {"description": w.description, "items": len(w.items)} for name, w in workloads.items()},
-        "serial_seconds": serial,
+        "serial_seconds": serial,  # {workload: {worker count of the block: median of the serial loop}}
         "measurements": measurements,
         "startups": startups,
         "total_seconds": seconds,
@@ -565,8 +607,11 @@ _MIN_WIDTH = {"runner": 11, "w": 2, "median": 7, "per item": 8, "eff.": 4, "spee
               "target": 18, "verdict": 6}
 
 
-def render_table(results: dict, console=None) -> None:
-    """One rich table per workload: median time, speedup, efficiency, Pool.map ratio, target."""
+def render_table(results: dict, console=None, *, targets: bool = True) -> None:
+    """One rich table per workload: median time, speedup, efficiency, Pool.map ratio, target.
+
+    `targets=False` leaves out the target and verdict columns (for runs too small to judge).
+    """
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -578,30 +623,32 @@ def render_table(results: dict, console=None) -> None:
         f"{machine['date']}, median of {results['config']['repeats']} runs, "
         f"took {results['total_seconds']:.0f} s, load average {machine.get('loadavg_at_start')} at start"
     )
-    console.print("speedup = serial loop / runner; eff. = speedup / workers; "
-                  "vs Pool = runner time / Pool.map time (lower is better)")
+    console.print("speedup = serial loop / runner (the serial loop of the same block of rounds); "
+                  "eff. = speedup / workers; vs Pool = runner time / Pool.map time (lower is better)")
     for name, info in results["workloads"].items():
         table = Table(title=f"{name}: {info['description']}", title_justify="left", box=box.SIMPLE_HEAD,
                       pad_edge=False, padding=(0, 1))
         # Fits 80 columns (a pipe or a log): per-item time only where items are tiny, efficiency elsewhere.
         columns = ["runner", "w", "median", "per item" if name == "tiny" else "eff.", "speedup", "vs Pool", "target", "verdict"]
+        columns = columns if targets else columns[:-2]
         for column in columns:
             table.add_column(column, justify="left" if column in ("runner", "target", "verdict") else "right",
                              no_wrap=True, min_width=_MIN_WIDTH.get(column, len(column)))
         rows = [r for r in results["measurements"] if r["workload"] == name]
-        rows.sort(key=lambda r: (r["runner"] != SERIAL, r["workers"], r["runner"] != POOL))
+        rows.sort(key=lambda r: (r["workers"], r["runner"] != SERIAL, r["runner"] != POOL))
         for row in rows:
             met = row.get("target_met")
             verdict = "" if "target" not in row else ("[green]met[/]" if met else "[red]missed[/]" if met is False else "[yellow]n/a[/]")
             if row["error"]:
                 verdict = "[red]error[/]"
             per_item = row["median"] / results["workloads"][name]["items"] if row["median"] else None
-            table.add_row(
+            cells = [
                 row["runner"], str(row["workers"]), _fmt_time(row["median"]),
                 _fmt_time(per_item) if name == "tiny" else _fmt(row["efficiency"], ".0%"),
                 _fmt(row["speedup"], ".2f", "x"), _fmt(row["vs_pool"], ".2f"),
                 row.get("target_short", ""), verdict,
-            )
+            ]
+            table.add_row(*cells[:len(columns)])
         console.print(table)
 
 
@@ -620,7 +667,9 @@ def plot_results(results: dict, ax=None, title: str | None = None):
     speedups = {name: [math.nan if v is None else v for v in values] for name, values in curve["speedups"].items()}
     if title is None:
         machine = results["machine"]
-        title = f"cpu workload on {machine['cpu_count']} CPUs (median of {results['config']['repeats']})"
+        load = machine.get("loadavg_at_start")
+        title = (f"cpu workload on {machine['cpu_count']} CPUs (median of {results['config']['repeats']}"
+                 + (f"; load {load[0]:g} at start)" if load else ")"))
     return plot_speedup(curve["workers"], speedups, ax=ax, title=title)
 
 

@@ -1,0 +1,45 @@
+# One image for every service of the classroom deployment (docker-compose.yml):
+# the course toolkit installed from this checkout, with the course's own CLI as
+# the entrypoint, so each service is one `course ...` command:
+#
+#   docker compose run --rm celery-worker --help     # = course celery-worker --help
+#
+# The repository is copied whole (course.toml, exercises/, solutions/, tests/,
+# labs/, book/): the grader, the workers and the book all need it, and
+# COURSE_ROOT tells every command where it is. The book is built into the image
+# (strictly, every cell executed) so the `book` service only serves it; pass
+# `--build-arg BUILD_BOOK=0` to skip that for a faster image without the book.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    COURSE_ROOT=/course \
+    MPLBACKEND=Agg
+
+WORKDIR /course
+
+# Dependencies first, so editing a page or an exercise does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install .
+
+COPY . .
+# Re-install the toolkit from the full tree (cheap: dependencies are cached in the layer above).
+RUN pip install --no-deps . \
+    && python -c "import course, celery, Pyro5; print('course toolkit installed')"
+
+ARG BUILD_BOOK=1
+RUN if [ "$BUILD_BOOK" = "1" ]; then course book; else echo "book not built (BUILD_BOOK=$BUILD_BOOK)"; fi
+
+# Run as an unprivileged user: student code graded here cannot touch the course's
+# files, and the sandbox's RLIMIT_NPROC cap works (the kernel exempts root from it).
+# The grader writes only to /results.
+RUN useradd --create-home --uid 1000 course \
+    && mkdir -p /results /submissions \
+    && chown -R course:course /course /results
+USER course
+
+ENTRYPOINT ["course"]
+CMD ["--help"]
