@@ -1,0 +1,69 @@
+"""Exercise: a thread-safe bank account.
+
+Build an `Account` that many threads can use at once, and a `transfer()`
+between two accounts that is all-or-nothing and can never deadlock.
+
+Every change of a balance is a read-modify-write:
+
+    current = self._balance      # read
+    self._io()                   # the ledger round trip: other threads run here
+    self._balance = current + amount   # write
+
+Call `io()` exactly there, between the read and the write: the tests pass an
+`io` that lets other threads run at that moment, so an unprotected account
+loses updates every time instead of once a month in production.
+
+Hazards to avoid:
+- lost updates: two threads read the same old balance and both write;
+- check-then-act: checking the funds and spending them must be one atomic step;
+- deadlock: transfer(a, b) and transfer(b, a) in two threads, each holding one
+  account's lock and waiting for the other's. Take the locks in one global order.
+- transfer(a, a, x) must return, not block on a lock the thread already holds.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+class InsufficientFunds(Exception):
+    """A withdrawal or transfer asked for more money than the account holds."""
+
+
+class Account:
+    """A bank account that many threads may use at once.
+
+    Account(balance=0, io=None): `balance` is the opening balance (not
+    negative); `io` is a callable with no arguments, called between reading
+    and writing the balance (None: do nothing there).
+    """
+
+    def __init__(self, balance: int = 0, io: Callable[[], None] | None = None):
+        raise NotImplementedError("TODO: store the balance, the io callable and a lock")
+
+    @property
+    def balance(self) -> int:
+        """The current balance."""
+        raise NotImplementedError("TODO: return the balance")
+
+    def deposit(self, amount: int) -> None:
+        """Add `amount` (> 0, else ValueError): read, io(), write, as one atomic step."""
+        raise NotImplementedError("TODO: deposit under the account's lock")
+
+    def withdraw(self, amount: int) -> None:
+        """Take `amount` (> 0, else ValueError) out.
+
+        Raise InsufficientFunds, changing nothing, when the balance is smaller.
+        Read, io(), check and write as one atomic step.
+        """
+        raise NotImplementedError("TODO: withdraw under the account's lock")
+
+
+def transfer(source: Account, target: Account, amount: int) -> None:
+    """Move `amount` from source to target: both change, or neither does.
+
+    Raise InsufficientFunds (changing nothing) when source holds too little and
+    ValueError when amount is not positive. Other threads may be transferring
+    between the same accounts in the opposite direction at the same time.
+    """
+    raise NotImplementedError("TODO: lock both accounts in a global order, then move the money")

@@ -1,0 +1,41 @@
+"""Exercise: a bounded buffer on one Condition.
+
+`queue.Queue` already does this; here you build it yourself, to learn the
+pattern every blocking queue, pool and connection limiter uses inside.
+
+BoundedBuffer(capacity) holds at most `capacity` items, first in, first out.
+`put` blocks while the buffer is full, `get` while it is empty. Both take an
+optional `timeout` (seconds; None waits forever) and raise TimeoutError when
+it passes.
+
+Use ONE `threading.Condition` (with a `collections.deque` for the items) for
+both producers and consumers. Two hazards to avoid:
+- a woken thread is not guaranteed to find what it waited for (another thread
+  may have been faster): check again after every wait;
+- producers and consumers sleep on the same Condition, so a wakeup sent to
+  "one waiter" may go to a thread of the wrong kind, and the thread that
+  could proceed sleeps on (a lost wakeup).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BoundedBuffer:
+    """A FIFO buffer of at most `capacity` items (capacity < 1: ValueError)."""
+
+    def __init__(self, capacity: int):
+        raise NotImplementedError("TODO: a deque, the capacity and one threading.Condition")
+
+    def __len__(self) -> int:
+        """How many items are in the buffer now."""
+        raise NotImplementedError("TODO: the number of items")
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        """Add `item` at the end, waiting while the buffer is full; TimeoutError after `timeout` s."""
+        raise NotImplementedError("TODO: wait for room, append, wake the waiters")
+
+    def get(self, timeout: float | None = None) -> Any:
+        """Remove and return the oldest item, waiting while empty; TimeoutError after `timeout` s."""
+        raise NotImplementedError("TODO: wait for an item, pop it, wake the waiters")

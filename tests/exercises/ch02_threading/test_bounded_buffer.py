@@ -1,0 +1,274 @@
+"""Graded tests for exercises/ch02_threading/bounded_buffer.py.
+
+The wakeup tests are scripted, not left to luck. The test waits until each
+helper thread is really asleep inside `Condition.wait` (it reads the thread's
+current frame), so the order in which threads queue on the Condition is known;
+CPython's Condition wakes waiters first come, first served. Then it makes the
+one move that tells a right buffer from a wrong one:
+
+- two consumers asleep, then two puts from this thread: a lone `notify()` from
+  the consumer that takes the first item wakes the other consumer instead of the
+  sleeping producer, and the second put times out with room in the buffer;
+- two consumers asleep, one put, `notify_all()`: a consumer that does not
+  re-check its condition after waking (`if` instead of `while`) takes an item
+  that is not there.
+
+Every put and get in these tests has a timeout, and helper threads are daemon
+threads joined with a deadline, so a lost wakeup fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import threading
+from collections import Counter
+
+import pytest
+
+from course.testing import provoke_races, wait_until
+
+WAKE_SECONDS = 2.0
+
+
+def _blocking_lines(function) -> set[int]:
+    """Line numbers in Condition.wait where a waiting thread sleeps."""
+    lines, first = inspect.getsourcelines(function)
+    found, released = set(), False
+    for offset, line in enumerate(lines):
+        if "_release_save()" in line:
+            released = True
+        elif released and "waiter.acquire(" in line:
+            found.add(first + offset)
+    return found
+
+
+_WAIT_CODE = threading.Condition.wait.__code__
+_WAIT_LINES = _blocking_lines(threading.Condition.wait)
+
+
+def asleep_in_wait(thread: threading.Thread) -> bool:
+    """True when `thread` is parked in Condition.wait, its lock released."""
+    frame = sys._current_frames().get(thread.ident)
+    return frame is not None and frame.f_code is _WAIT_CODE and frame.f_lineno in _WAIT_LINES
+
+
+class Helper(threading.Thread):
+    """A daemon thread that runs one call and keeps its result or exception."""
+
+    def __init__(self, name, call):
+        super().__init__(name=name, daemon=True)
+        self.call = call
+        self.result = None
+        self.error: BaseException | None = None
+
+    def run(self):
+        try:
+            self.result = self.call()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            self.error = error
+
+
+def start_asleep(name, call) -> Helper:
+    """Start a helper and wait until it is asleep inside Condition.wait."""
+    helper = Helper(name, call)
+    helper.start()
+    wait_until(
+        lambda: asleep_in_wait(helper) or not helper.is_alive(),
+        timeout=5,
+        message=f"{name} never went to sleep in Condition.wait (build the buffer on a threading.Condition)",
+    )
+    assert helper.is_alive(), f"{name} did not block on an {'empty' if 'consumer' in name else 'full'} buffer: it returned {helper.result!r} / raised {helper.error!r}"
+    return helper
+
+
+def finish(*helpers: Helper, timeout: float = 5.0) -> None:
+    for helper in helpers:
+        helper.join(timeout)
+    stuck = [h.name for h in helpers if h.is_alive()]
+    assert not stuck, f"still blocked {timeout:.0f} s later: {', '.join(stuck)} (a wakeup was lost)"
+
+
+# ---- task 1: one thread ---------------------------------------------------------
+
+
+@pytest.mark.task(1)
+def test_items_come_out_in_the_order_they_went_in(exercise):
+    buffer = exercise.BoundedBuffer(3)
+    for item in ("a", "b", "c"):
+        buffer.put(item, timeout=1)
+    assert len(buffer) == 3, f"after 3 puts len(buffer) is {len(buffer)}, expected 3"
+    got = [buffer.get(timeout=1) for _ in range(3)]
+    assert got == ["a", "b", "c"], f"put a, b, c then get x3 returned {got}, expected ['a', 'b', 'c']"
+    assert len(buffer) == 0, f"after taking everything len(buffer) is {len(buffer)}, expected 0"
+
+
+@pytest.mark.task(1)
+def test_a_capacity_below_one_is_rejected(exercise):
+    for capacity in (0, -1):
+        with pytest.raises(ValueError):
+            exercise.BoundedBuffer(capacity)
+
+
+# ---- task 2: blocking and timeouts ---------------------------------------------------
+
+
+@pytest.mark.task(2)
+def test_put_on_a_full_buffer_times_out(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    buffer.put("a", timeout=1)
+    with pytest.raises(TimeoutError):
+        buffer.put("b", timeout=0.05)
+    assert len(buffer) == 1, f"a put that timed out changed len(buffer) to {len(buffer)}, expected 1"
+    assert buffer.get(timeout=1) == "a"
+
+
+@pytest.mark.task(2)
+def test_get_on_an_empty_buffer_times_out(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    with pytest.raises(TimeoutError):
+        buffer.get(timeout=0.05)
+
+
+@pytest.mark.task(2)
+def test_a_waiting_consumer_wakes_when_an_item_arrives(exercise):
+    buffer = exercise.BoundedBuffer(2)
+    consumer = start_asleep("consumer", lambda: buffer.get())  # no timeout: must be woken
+    buffer.put("parcel", timeout=1)
+    finish(consumer)
+    assert consumer.error is None, f"the waiting get() raised {consumer.error!r}"
+    assert consumer.result == "parcel", f"the waiting get() returned {consumer.result!r}, expected 'parcel'"
+
+
+@pytest.mark.task(2)
+def test_a_waiting_producer_wakes_when_room_appears(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    buffer.put("first", timeout=1)
+    producer = start_asleep("producer", lambda: buffer.put("second"))  # no timeout: must be woken
+    assert buffer.get(timeout=1) == "first"
+    finish(producer)
+    assert producer.error is None, f"the waiting put() raised {producer.error!r}"
+    assert buffer.get(timeout=1) == "second", "the item of the woken producer is not in the buffer"
+
+
+# ---- task 3: no lost wakeups -----------------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_a_producer_and_consumers_waiting_together_are_all_woken(exercise):
+    # Consumers 1 and 2 sleep on the empty buffer (capacity 1). This thread puts
+    # "x" (waking consumer 1) and at once puts "y": the buffer is still full, so
+    # this thread sleeps behind consumer 2. Consumer 1 takes "x" and must wake
+    # this thread; a single notify() wakes consumer 2 instead, which finds the
+    # buffer empty and sleeps again, and the put of "y" never completes.
+    previous = sys.getswitchinterval()
+    for round_ in range(3):
+        buffer = exercise.BoundedBuffer(1)
+        first = start_asleep("consumer-1", lambda: buffer.get(timeout=WAKE_SECONDS))
+        second = start_asleep("consumer-2", lambda: buffer.get(timeout=WAKE_SECONDS))
+        sys.setswitchinterval(0.1)  # keep the GIL: both puts run before consumer 1 wakes
+        try:
+            buffer.put("x", timeout=WAKE_SECONDS)
+            try:
+                buffer.put("y", timeout=WAKE_SECONDS)
+            except TimeoutError:
+                pytest.fail(
+                    f"round {round_ + 1}: two consumers were waiting, this thread put 'x' and then waited to put "
+                    f"'y' on the full buffer; a consumer took 'x' but put('y') still timed out after "
+                    f"{WAKE_SECONDS} s with the buffer holding {len(buffer)} item(s). The wakeup went to the "
+                    "other consumer: producers and consumers share one Condition, so use notify_all()",
+                    pytrace=False,
+                )
+        finally:
+            sys.setswitchinterval(previous)
+        finish(first, second)
+        errors = [h.error for h in (first, second) if h.error]
+        assert not errors, f"round {round_ + 1}: a consumer raised {errors[0]!r}"
+        got = sorted([first.result, second.result])
+        assert got == ["x", "y"], f"round {round_ + 1}: the two consumers got {got}, expected ['x', 'y']"
+
+
+@pytest.mark.task(3)
+def test_many_producers_and_consumers_deliver_every_item_once(exercise):
+    buffer = exercise.BoundedBuffer(2)
+    producers, consumers, per_producer = 3, 3, 150
+    consumed: list[list[tuple[int, int]]] = [[] for _ in range(consumers)]
+
+    def produce(p):
+        return lambda: [buffer.put((p, n), timeout=WAKE_SECONDS) for n in range(per_producer)]
+
+    def consume(c):
+        return lambda: [consumed[c].append(buffer.get(timeout=WAKE_SECONDS)) for _ in range(per_producer)]
+
+    helpers = [Helper(f"producer-{p}", produce(p)) for p in range(producers)]
+    helpers += [Helper(f"consumer-{c}", consume(c)) for c in range(consumers)]
+    with provoke_races():
+        for helper in helpers:
+            helper.start()
+        finish(*helpers, timeout=15)
+    errors = [(h.name, h.error) for h in helpers if h.error]
+    assert not errors, (
+        f"{producers} producers and {consumers} consumers on a buffer of 2: {errors[0][0]} raised {errors[0][1]!r} "
+        f"({len(errors)} thread(s) failed; a TimeoutError here means a wakeup was lost)"
+    )
+    everything = Counter(item for items in consumed for item in items)
+    expected = Counter((p, n) for p in range(producers) for n in range(per_producer))
+    assert everything == expected, (
+        f"items lost: {sorted(expected - everything)[:5]}, items delivered twice or invented: "
+        f"{sorted(everything - expected)[:5]}"
+    )
+    for c, items in enumerate(consumed):
+        for p in range(producers):
+            mine = [n for q, n in items if q == p]
+            assert mine == sorted(mine), f"consumer {c} got producer {p}'s items out of order: {mine[:10]}..."
+
+
+# ---- task 4: re-check after waking ---------------------------------------------------------
+
+
+@pytest.mark.task(4)
+def test_a_woken_consumer_rechecks_before_taking(exercise):
+    # Two consumers sleep on an empty buffer; one put wakes them (notify_all).
+    # Only one item is there: the other consumer must go back to sleep.
+    buffer = exercise.BoundedBuffer(1)
+    first = start_asleep("consumer-1", lambda: buffer.get(timeout=WAKE_SECONDS * 2))
+    second = start_asleep("consumer-2", lambda: buffer.get(timeout=WAKE_SECONDS * 2))
+    buffer.put("only", timeout=WAKE_SECONDS)
+    wait_until(
+        lambda: sum(not h.is_alive() for h in (first, second)) >= 1
+        and all(not h.is_alive() or asleep_in_wait(h) for h in (first, second)),
+        timeout=5,
+        message="after one put, neither consumer finished",
+    )
+    broken = [h for h in (first, second) if not h.is_alive() and (h.error or h.result != "only")]
+    assert not broken, (
+        f"one item was put for two waiting consumers and {broken[0].name} "
+        f"{'raised ' + repr(broken[0].error) if broken[0].error else 'returned ' + repr(broken[0].result)}: "
+        "a woken thread must check again that its condition holds (wait in a while loop, not an if)"
+    )
+    buffer.put("second", timeout=WAKE_SECONDS)
+    finish(first, second)
+    got = sorted(str(h.result) for h in (first, second))
+    assert got == ["only", "second"], f"the consumers got {got}, expected ['only', 'second']"
+
+
+@pytest.mark.task(4)
+def test_a_woken_producer_rechecks_before_adding(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    buffer.put("old", timeout=1)
+    first = start_asleep("producer-1", lambda: buffer.put("new-1", timeout=WAKE_SECONDS * 2))
+    second = start_asleep("producer-2", lambda: buffer.put("new-2", timeout=WAKE_SECONDS * 2))
+    assert buffer.get(timeout=1) == "old"
+    wait_until(
+        lambda: sum(not h.is_alive() for h in (first, second)) >= 1
+        and all(not h.is_alive() or asleep_in_wait(h) for h in (first, second)),
+        timeout=5,
+        message="after one get, neither waiting producer finished",
+    )
+    assert len(buffer) <= 1, (
+        f"a buffer of capacity 1 holds {len(buffer)} items: one get freed one slot and two woken producers "
+        "both filled it (wait in a while loop, not an if)"
+    )
+    got = [buffer.get(timeout=WAKE_SECONDS), buffer.get(timeout=WAKE_SECONDS)]
+    finish(first, second)
+    assert sorted(got) == ["new-1", "new-2"], f"got {got} after the producers finished, expected new-1 and new-2"

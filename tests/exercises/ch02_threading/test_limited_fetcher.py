@@ -1,0 +1,242 @@
+"""Graded tests for exercises/ch02_threading/limited_fetcher.py.
+
+The simulated download does not sleep: it enters a course.testing.Overlap
+region and waits for the test to open its gate. While the gates are shut, the
+number of downloads inside the region IS the number in flight, so the bound and
+the parallelism are both proven by observation, never by a stopwatch:
+
+- "at most N": with N downloads held inside, nobody else gets in for a while;
+- "really N": N downloads are inside together, and when one finishes another
+  takes its place while the rest are still held.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from course.testing import Overlap, wait_until
+
+HOLD_SECONDS = 5.0  # a download waits at most this long for its gate
+QUIET_SECONDS = 0.4  # how long an extra download has to show up, if the bound leaks
+REACH_SECONDS = 3.0  # how long the expected number of downloads has to get in flight
+
+
+class DownloadError(Exception):
+    pass
+
+
+class Downloads:
+    """A fake network: each URL's download is held until the test opens its gate."""
+
+    def __init__(self, urls=(), failing=()):
+        self.probe = Overlap()
+        self.gates = {url: threading.Event() for url in urls}
+        self.failing = set(failing)
+        self.entered: list[str] = []
+
+    def __call__(self, url):
+        with self.probe.region():
+            self.entered.append(url)
+            gate = self.gates.get(url)
+            if gate is not None:
+                gate.wait(HOLD_SECONDS)
+            if url in self.failing:
+                raise DownloadError(f"download of {url} failed")
+            return f"<page {url}>"
+
+    def open(self, url):
+        self.gates[url].set()
+
+    def open_all(self):
+        for gate in self.gates.values():
+            gate.set()
+
+    @property
+    def inside(self):
+        return self.probe.inside
+
+
+class Helper(threading.Thread):
+    def __init__(self, name, call):
+        super().__init__(name=name, daemon=True)
+        self.call, self.result, self.error = call, None, None
+
+    def run(self):
+        try:
+            self.result = self.call()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            self.error = error
+
+
+def urls(n):
+    return [f"https://example.test/{i}" for i in range(n)]
+
+
+# ---- task 1: results ---------------------------------------------------------------
+
+
+@pytest.mark.task(1)
+def test_fetch_all_returns_the_pages_in_the_order_of_the_urls(exercise):
+    wanted = urls(7)
+    fetcher = exercise.LimitedFetcher(Downloads(), limit=3)
+    got = fetcher.fetch_all(wanted)
+    expected = [f"<page {url}>" for url in wanted]
+    assert got == expected, f"fetch_all(7 urls) returned {got}, expected {expected}"
+
+
+@pytest.mark.task(1)
+def test_fetch_returns_one_page_and_an_empty_list_fetches_nothing(exercise):
+    fetcher = exercise.LimitedFetcher(Downloads(), limit=2)
+    assert fetcher.fetch("u") == "<page u>", "fetch('u') should return download('u')"
+    assert fetcher.fetch_all([]) == [], "fetch_all([]) should return []"
+
+
+@pytest.mark.task(1)
+def test_a_limit_below_one_is_rejected(exercise):
+    for limit in (0, -2):
+        with pytest.raises(ValueError):
+            exercise.LimitedFetcher(Downloads(), limit=limit)
+
+
+# ---- task 2: never more than the limit ------------------------------------------------
+
+
+def _hold_and_count(downloads, run, limit):
+    """Run `run` in a helper while every download is held; report how many got in."""
+    helper = Helper("fetch-all", run)
+    helper.start()
+    try:
+        downloads.probe.wait_for_inside(limit, timeout=REACH_SECONDS)
+        too_many = downloads.probe.wait_for_inside(limit + 1, timeout=QUIET_SECONDS)
+        seen = downloads.probe.max_inside
+    finally:
+        downloads.open_all()
+        helper.join(HOLD_SECONDS * 2)
+    assert not helper.is_alive(), "fetching never finished after every download was released"
+    return too_many, seen, helper
+
+
+@pytest.mark.task(2)
+def test_fetch_all_never_has_more_than_limit_downloads_in_flight(exercise):
+    wanted = urls(10)
+    downloads = Downloads(wanted)
+    fetcher = exercise.LimitedFetcher(downloads, limit=3)
+    too_many, seen, helper = _hold_and_count(downloads, lambda: fetcher.fetch_all(wanted), 3)
+    assert not too_many and seen <= 3, (
+        f"LimitedFetcher(limit=3).fetch_all(10 urls) had {seen} downloads in flight at once, expected at most 3"
+    )
+    assert helper.error is None, f"fetch_all raised {helper.error!r}"
+
+
+@pytest.mark.task(2)
+def test_callers_in_many_threads_share_one_limit(exercise):
+    wanted = urls(8)
+    downloads = Downloads(wanted)
+    fetcher = exercise.LimitedFetcher(downloads, limit=2)
+
+    def callers():
+        threads = [Helper(f"caller-{i}", lambda url=url: fetcher.fetch(url)) for i, url in enumerate(wanted)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(HOLD_SECONDS * 2)
+        errors = [t.error for t in threads if t.error]
+        if errors:
+            raise errors[0]
+
+    too_many, seen, helper = _hold_and_count(downloads, callers, 2)
+    assert not too_many and seen <= 2, (
+        f"8 threads each called fetch() on one LimitedFetcher(limit=2): {seen} downloads were in flight at once, "
+        "expected at most 2 (the limit belongs to the fetcher, not to one call)"
+    )
+    assert helper.error is None, f"a fetch() raised {helper.error!r}"
+
+
+# ---- task 3: really uses the limit ---------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_fetch_all_keeps_limit_downloads_in_flight(exercise):
+    wanted = urls(6)
+    downloads = Downloads(wanted)
+    fetcher = exercise.LimitedFetcher(downloads, limit=3)
+    helper = Helper("fetch-all", lambda: fetcher.fetch_all(wanted))
+    helper.start()
+    try:
+        three = downloads.probe.wait_for_inside(3, timeout=REACH_SECONDS)
+        assert three, (
+            f"LimitedFetcher(limit=3).fetch_all(6 urls): only {downloads.probe.max_inside} download(s) were in flight "
+            "at once, expected 3 (are the downloads running one after another?)"
+        )
+        # Let one of the held downloads finish: another must take its slot while
+        # the other two are still in flight (no waiting for a whole batch).
+        downloads.open(downloads.entered[0])
+        try:
+            wait_until(
+                lambda: len(downloads.entered) >= 4 and downloads.inside >= 3,
+                timeout=2.0,
+            )
+        except AssertionError:
+            pytest.fail(
+                f"with limit=3 one of 3 held downloads finished, and for 2 s only {downloads.inside} stayed in flight "
+                f"({len(downloads.entered)} started so far): a free slot must be reused at once, not after the "
+                "whole batch is done",
+                pytrace=False,
+            )
+    finally:
+        downloads.open_all()
+        helper.join(HOLD_SECONDS * 2)
+    assert helper.error is None, f"fetch_all raised {helper.error!r}"
+
+
+@pytest.mark.task(3)
+def test_fewer_urls_than_the_limit_all_run_at_once(exercise):
+    wanted = urls(2)
+    downloads = Downloads(wanted)
+    fetcher = exercise.LimitedFetcher(downloads, limit=5)
+    helper = Helper("fetch-all", lambda: fetcher.fetch_all(wanted))
+    helper.start()
+    try:
+        both = downloads.probe.wait_for_inside(2, timeout=REACH_SECONDS)
+    finally:
+        downloads.open_all()
+        helper.join(HOLD_SECONDS * 2)
+    assert both, f"fetch_all(2 urls) with limit=5 ran {downloads.probe.max_inside} download(s) at once, expected 2"
+    assert helper.result == [f"<page {url}>" for url in wanted], f"fetch_all returned {helper.result!r}"
+
+
+# ---- task 4: failures ------------------------------------------------------------------
+
+
+@pytest.mark.task(4)
+def test_a_failed_download_gives_its_slot_back(exercise):
+    downloads = Downloads(failing={"bad-1", "bad-2"})
+    fetcher = exercise.LimitedFetcher(downloads, limit=2)
+    for url in ("bad-1", "bad-2"):
+        with pytest.raises(DownloadError):
+            fetcher.fetch(url)
+    helper = Helper("fetch-after-failures", lambda: fetcher.fetch("good"))
+    helper.start()
+    helper.join(3)
+    assert not helper.is_alive(), (
+        "with limit=2, two downloads failed and then fetch('good') blocked for 3 s: the failed downloads never "
+        "gave their slots back (release the slot in a finally block, or use `with`)"
+    )
+    assert helper.result == "<page good>", f"fetch('good') returned {helper.result!r} / raised {helper.error!r}"
+
+
+@pytest.mark.task(4)
+def test_fetch_all_raises_the_error_of_a_failed_download(exercise):
+    wanted = urls(6)
+    downloads = Downloads(failing={wanted[2]})
+    fetcher = exercise.LimitedFetcher(downloads, limit=3)
+    helper = Helper("fetch-all", lambda: fetcher.fetch_all(wanted))
+    helper.start()
+    helper.join(HOLD_SECONDS)
+    assert not helper.is_alive(), "fetch_all never returned after one download failed"
+    assert isinstance(helper.error, DownloadError), (
+        f"one of 6 downloads raised DownloadError; fetch_all returned {helper.result!r} / raised {helper.error!r}, "
+        "expected it to raise that DownloadError in the caller's thread"
+    )

@@ -1,0 +1,255 @@
+"""Graded tests for exercises/ch02_threading/phased_simulation.py.
+
+The oracle is the serial loop from the exercise's docstring. The rules handed
+to simulate() make scheduling bugs show:
+
+- `Straggler`: the first worker to compute a cell stops there until the other
+  workers have done several steps' worth of cells (or a short while has passed:
+  with a working barrier they cannot, they are waiting for it). Without a
+  barrier the others race ahead and read cells the straggler has not written
+  yet, and the result differs from the oracle every time.
+- `Meeting`: each worker's first cell waits at a test Barrier for all the
+  others, which proves the workers run at once (observed, not timed).
+
+simulate() runs in a daemon helper thread joined with a deadline, so a worker
+stuck at a barrier fails the test instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from course.testing import provoke_races, wait_until, yield_point
+
+RETURN_SECONDS = 10.0
+
+
+def average(left, centre, right):
+    return (left + centre + right) / 3
+
+
+def serial(cells, steps, rule=average):
+    n = len(cells)
+    cells = list(cells)
+    for _ in range(steps):
+        cells = [rule(cells[i - 1], cells[i], cells[(i + 1) % n]) for i in range(n)]
+    return cells
+
+
+def ring(n, seed=7):
+    rng = random.Random(seed)
+    return [float(rng.randint(0, 1000)) for _ in range(n)]
+
+
+def same(got, expected):
+    return len(got) == len(expected) and all(abs(a - b) < 1e-9 for a, b in zip(got, expected))
+
+
+class Helper(threading.Thread):
+    def __init__(self, name, call):
+        super().__init__(name=name, daemon=True)
+        self.call, self.result, self.error = call, None, None
+
+    def run(self):
+        try:
+            self.result = self.call()
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            self.error = error
+
+
+def run_simulation(exercise, *args, **kwargs):
+    helper = Helper("simulate", lambda: exercise.simulate(*args, **kwargs))
+    helper.start()
+    helper.join(RETURN_SECONDS)
+    assert not helper.is_alive(), (
+        f"simulate() did not return within {RETURN_SECONDS:.0f} s: workers are blocked (a barrier that "
+        "some worker never reaches, or a thread that is never told to stop)"
+    )
+    return helper
+
+
+class Straggler:
+    """A rule whose first caller falls behind until the others have run ahead."""
+
+    def __init__(self, ahead: int, patience: float = 0.3):
+        self.ahead, self.patience = ahead, patience
+        self.slow: int | None = None
+        self.others = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, left, centre, right):
+        me = threading.get_ident()
+        with self.changed:
+            if self.slow is None:
+                self.slow = me
+                stall = True
+            else:
+                stall = False
+                if me != self.slow:
+                    self.others += 1
+                    self.changed.notify_all()
+            if stall:
+                self.changed.wait_for(lambda: self.others >= self.ahead, timeout=self.patience)
+        return average(left, centre, right)
+
+
+class Meeting:
+    """A rule whose every worker, at its first cell, waits for all the others to arrive."""
+
+    def __init__(self, workers: int):
+        self.barrier = threading.Barrier(workers, timeout=2.0)
+        self.threads: set[int] = set()
+        self.missed = False
+        self.lock = threading.Lock()
+
+    def __call__(self, left, centre, right):
+        me = threading.get_ident()
+        with self.lock:
+            first = me not in self.threads
+            self.threads.add(me)
+        if first:
+            try:
+                self.barrier.wait()
+            except threading.BrokenBarrierError:
+                self.missed = True
+        return average(left, centre, right)
+
+
+def others_alive(before):
+    return [t for t in threading.enumerate() if t not in before and t.is_alive()]
+
+
+# ---- task 1: same as the serial loop --------------------------------------------------
+
+
+@pytest.mark.task(1)
+def test_one_worker_matches_the_serial_loop(exercise):
+    cells = ring(10)
+    helper = run_simulation(exercise, cells, 5, 1)
+    assert helper.error is None, f"simulate(cells, 5, workers=1) raised {helper.error!r}"
+    assert same(helper.result, serial(cells, 5)), (
+        f"simulate(cells, 5, workers=1) returned {helper.result}, expected {serial(cells, 5)}"
+    )
+
+
+@pytest.mark.task(1)
+def test_the_input_is_left_alone_and_zero_steps_copy_it(exercise):
+    cells = ring(6)
+    original = list(cells)
+    helper = run_simulation(exercise, cells, 0, 2)
+    assert helper.error is None, f"simulate(cells, 0, workers=2) raised {helper.error!r}"
+    assert helper.result == original and helper.result is not cells, (
+        "simulate(cells, 0, 2) should return a new list equal to cells"
+    )
+    run_simulation(exercise, cells, 3, 2)
+    assert cells == original, "simulate() changed the list it was given"
+
+
+@pytest.mark.task(1)
+def test_bad_arguments_are_rejected(exercise):
+    for args in (([1.0, 2.0], 1, 0), ([1.0, 2.0], 1, 3), ([1.0, 2.0], -1, 1)):
+        with pytest.raises(ValueError):
+            exercise.simulate(*args)
+
+
+# ---- task 2: phases never mix -----------------------------------------------------------
+
+
+@pytest.mark.task(2)
+def test_a_slow_worker_does_not_let_the_others_run_ahead(exercise):
+    cells, steps, workers = ring(12), 6, 3
+    straggler = Straggler(ahead=3 * len(cells))
+    helper = run_simulation(exercise, cells, steps, workers, rule=straggler)
+    assert helper.error is None, f"simulate raised {helper.error!r}"
+    expected = serial(cells, steps)
+    assert same(helper.result, expected), (
+        f"one worker was slow at step 0 and the result differs from the serial loop: got {helper.result}, "
+        f"expected {expected}. The other workers ran on ({straggler.others} cells while it waited) and read its "
+        "cells before it had written them: wait at a barrier after every step"
+    )
+
+
+@pytest.mark.task(2)
+def test_many_workers_under_frequent_switches_match_the_serial_loop(exercise):
+    cells, steps = ring(16, seed=3), 8
+
+    def switchy(left, centre, right):
+        yield_point()
+        return average(left, centre, right)
+
+    with provoke_races():
+        for workers in (2, 4, 16):
+            helper = run_simulation(exercise, cells, steps, workers, rule=switchy)
+            assert helper.error is None, f"simulate(workers={workers}) raised {helper.error!r}"
+            assert same(helper.result, serial(cells, steps)), (
+                f"simulate(16 cells, {steps} steps, workers={workers}) differs from the serial loop: "
+                f"got {helper.result}, expected {serial(cells, steps)}"
+            )
+
+
+# ---- task 3: really parallel ---------------------------------------------------------------
+
+
+@pytest.mark.task(3)
+def test_every_worker_computes_at_the_same_time(exercise):
+    workers = 4
+    meeting = Meeting(workers)
+    cells = ring(12)
+    helper = run_simulation(exercise, cells, 3, workers, rule=meeting)
+    assert helper.error is None, f"simulate raised {helper.error!r}"
+    assert len(meeting.threads) == workers and not meeting.missed, (
+        f"simulate(12 cells, workers={workers}) ran the rule in {len(meeting.threads)} thread(s), and they "
+        f"{'did not' if meeting.missed else 'did'} all compute at the same moment; expected {workers} threads "
+        "working at once"
+    )
+    assert same(helper.result, serial(cells, 3)), "the result differs from the serial loop"
+
+
+# ---- task 4: clean shutdown ---------------------------------------------------------------------
+
+
+@pytest.mark.task(4)
+def test_no_worker_is_left_running_after_simulate_returns(exercise):
+    before = set(threading.enumerate())
+    helper = run_simulation(exercise, ring(8), 4, 4)
+    assert helper.error is None, f"simulate raised {helper.error!r}"
+    try:
+        wait_until(lambda: not others_alive(before), timeout=2.0)
+    except AssertionError:
+        names = ", ".join(t.name for t in others_alive(before))
+        pytest.fail(
+            f"simulate() returned but threads are still running 2 s later: {names}. Stop the workers "
+            "and join them before returning",
+            pytrace=False,
+        )
+
+
+@pytest.mark.task(4)
+def test_an_error_in_one_worker_is_raised_without_hanging(exercise):
+    calls = []
+    lock = threading.Lock()
+
+    def faulty(left, centre, right):
+        with lock:
+            calls.append(1)
+            count = len(calls)
+        if count == 5:
+            raise ArithmeticError("the rule failed on its fifth cell")
+        return average(left, centre, right)
+
+    before = set(threading.enumerate())
+    helper = Helper("simulate", lambda: exercise.simulate(ring(8), 4, 4, rule=faulty))
+    helper.start()
+    helper.join(5.0)
+    assert not helper.is_alive(), (
+        "the rule raised in one worker and simulate() had not returned 5 s later: the other workers wait at "
+        "the barrier for a worker that will never come (abort the barrier when a worker fails)"
+    )
+    assert isinstance(helper.error, ArithmeticError), (
+        f"the rule raised ArithmeticError in one worker; simulate returned {helper.result!r} / raised "
+        f"{helper.error!r}, expected the ArithmeticError"
+    )
+    wait_until(lambda: not others_alive(before), timeout=2.0, message="workers still running after the error")
