@@ -6,8 +6,9 @@ small interface, whatever runs the work:
     with cluster("processes", workers=4) as backend:
         task = backend.prepare(fn)             # TypeError for a lambda on a remote backend
         future = backend.submit(task, chunk)   # a concurrent.futures.Future
-        outcome = future.result()              # {"ok": True, "results": [...]}
-                                               # or {"ok": False, "offset": i, "type": ..., "message": ...}
+        outcome = future.result()              # {"ok": True, "results": [...]} or
+                                               # {"ok": False, "offset": i, "type": ..., "message": ...,
+                                               #  "traceback": ..., "results": [results before item i]}
 
 A future fails with `WorkerLost` when the process running the chunk died
 (killed, `os._exit`, out of memory): the chunk may be submitted again. An
@@ -109,8 +110,8 @@ def function_ref(fn: Callable) -> FunctionRef:
         raise TypeError(f"{fn!r} cannot be sent to a worker: pass a function defined at module level")
     if qualname == "<lambda>" or "<lambda>" in qualname:
         raise TypeError(
-            f"a lambda cannot be sent to a worker (it has no importable name): "
-            f"define `def {what}_…(x): …` at module level in an importable module"
+            "a lambda cannot be sent to a worker (it has no importable name): "
+            "define it with `def` at module level in an importable module"
         )
     if "<locals>" in qualname:
         raise TypeError(
@@ -139,22 +140,27 @@ def resolve(module: str, qualname: str) -> Callable:
     return found
 
 
-def error_outcome(offset: int, error: BaseException) -> dict:
-    """An exception as plain data: survives pickle, JSON and serpent alike."""
+def error_outcome(offset: int, error: BaseException, results: list | None = None) -> dict:
+    """An exception as plain data (survives pickle, JSON and serpent), with the results before it."""
     kind = type(error)
     name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
     text = "".join(traceback.format_exception(error))[-MAX_TRACEBACK:]
-    return {"ok": False, "offset": offset, "type": name, "message": str(error), "traceback": text}
+    return {"ok": False, "offset": offset, "type": name, "message": str(error), "traceback": text,
+            "results": results or []}
 
 
 def run_chunk(fn: Callable, chunk: list) -> dict:
-    """Apply `fn` to each item; stop at the first exception and report where it happened."""
+    """Apply `fn` to each item; stop at the first exception and report where it happened.
+
+    The error outcome keeps the results computed before the failing item, so
+    an ordered map can hand them over first, as the builtin `map` would.
+    """
     results = []
     for offset, item in enumerate(chunk):
         try:
             results.append(fn(item))
         except Exception as error:
-            return error_outcome(offset, error)
+            return error_outcome(offset, error, results)
     return {"ok": True, "results": results}
 
 

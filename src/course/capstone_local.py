@@ -121,7 +121,7 @@ class AsyncioBackend(Backend):
                         else:
                             results.append(await asyncio.to_thread(fn, item))
                     except Exception as error:
-                        return error_outcome(offset, error)
+                        return error_outcome(offset, error, results)
                 return {"ok": True, "results": results}
         finally:
             self._tasks.discard(asyncio.current_task())
@@ -204,7 +204,11 @@ class ProcessBackend(Backend):
     chunk_cost = 50e-6
 
     def __init__(self, workers: int | None = None, mp_context=None):
-        if mp_context is None or isinstance(mp_context, str):
+        if mp_context is None:
+            # Not fork: workers are replaced from helper threads, and forking a process
+            # that has threads can copy a lock some other thread held: a child stuck forever.
+            mp_context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        elif isinstance(mp_context, str):
             mp_context = multiprocessing.get_context(mp_context)
         self._context = mp_context
         self.workers = workers or default_workers()

@@ -28,9 +28,13 @@ import os
 import sys
 import threading
 import traceback
+import types
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+from course.tamper import Snapshot
 
 REPEAT_PARAM = "course_repeat"
 MESSAGE_LIMIT = 4000
@@ -102,6 +106,8 @@ class ReportingPlugin:
         self._repeats = repeats
         self._finished: set[str] = set()
         self._phases: dict[str, list[pytest.TestReport]] = {}
+        self._snapshot: Snapshot | None = None
+        self._tampered: list[str] = []
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if self._repeats > 1:
@@ -112,20 +118,33 @@ class ReportingPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             if isinstance(item, pytest.Function):
-                item.obj = self._witnessed(item.nodeid, item.obj)
+                item.obj = self._witnessed(item.nodeid, item.obj, "monkeypatch" in item.fixturenames)
 
-    def _witnessed(self, nodeid: str, test_function):
+    def _witnessed(self, nodeid: str, test_function, patches_on_purpose: bool):
+        """The test body, copied now (student code may later rewrite the module's
+        function object), noting when it ran to its end with nothing tampered."""
         finished = self._finished
+        body = types.FunctionType(test_function.__code__, test_function.__globals__, test_function.__name__,
+                                  test_function.__defaults__, test_function.__closure__)
+        body.__kwdefaults__ = test_function.__kwdefaults__
+        plugin = self
 
         @functools.wraps(test_function)
         def ran_to_the_end(*args, **kwargs):
             finished.discard(nodeid)
-            test_function(*args, **kwargs)
+            body(*args, **kwargs)
+            if not patches_on_purpose and (replaced := plugin._replaced()):
+                raise AssertionError("the code under test replaced what the tests use to judge it: " + ", ".join(replaced[:5]))
             finished.add(nodeid)
 
         return ran_to_the_end
 
+    def _replaced(self) -> list[str]:
+        return self._snapshot.replaced() if self._snapshot else []
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Taken before any student code is imported: the `exercise` fixture imports it later.
+        self._snapshot = Snapshot(Path(str(session.config.rootpath)) / "tests")
         self._sender.send({
             "type": "collected",
             "tests": [{"id": i.nodeid, "task": _task_of(i), "repeat": _repeat_of(i)} for i in session.items],
@@ -141,7 +160,11 @@ class ReportingPlugin:
         if report.when != "teardown":
             return
         failed = [r for r in phases if not r.passed]
-        if failed:
+        if not self._tampered:
+            self._tampered = self._replaced()
+        if self._tampered:
+            message = "the code under test replaced what the tests use to judge it: " + ", ".join(self._tampered[:5])
+        elif failed:
             first = failed[0]
             message = "skipped: a skipped test earns nothing" if first.skipped else _failure_text(first)
             if first.when != "call" and not first.skipped:

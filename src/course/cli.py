@@ -211,16 +211,20 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not students:
         raise CatalogueError(f"{folder} has no student folders")
-    output = Path(args.output)
+    output = Path(args.output).resolve()
     output.mkdir(parents=True, exist_ok=True)
     reports = {}
     render = as_gradescope if args.format == "gradescope" else as_json
     for number, student in enumerate(students, start=1):
         console.print(f"[{number}/{len(students)}] {student.name}")
-        report = grade(catalogue, exercises, student, repeats=args.repeat, tree_label=str(student))
+        # The submissions and the reports folder are read-only to student code (where the
+        # sandbox can mount them so), and reports are written only once everyone is graded.
+        report = grade(catalogue, exercises, student, repeats=args.repeat, tree_label=str(student),
+                       protect=(folder.resolve(), output))
         reports[student.name] = report
-        (output / f"{student.name}.json").write_text(render(report))
         console.print(f"    {report.score}/{report.max_score} points ({report.duration:.1f} s)")
+    for student, report in reports.items():
+        (output / f"{student}.json").write_text(render(report))
     (output / "gradebook.csv").write_text(gradebook_csv(reports))
     console.print(f"Wrote {output / 'gradebook.csv'} and one report per student in {output}")
     return 0

@@ -110,6 +110,7 @@ def stage(tree: Path, exercises: Iterable[Exercise], into: Path) -> Path:
     """Copy each exercise's file into a fresh tree with the canonical layout."""
     staged = into / "tree"
     staged.mkdir(parents=True, exist_ok=True)
+    os.chmod(into, 0o755)  # readable by the sandbox user, if one is configured
     (staged / "__init__.py").touch()
     for exercise in exercises:
         source = locate_module(tree, exercise)
@@ -133,7 +134,8 @@ def _syntax_problem(path: Path) -> str:
 
 
 def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, *, repeats: int | None = None,
-                   limits: Limits | None = None, source_name: str = "") -> ExerciseResult:
+                   limits: Limits | None = None, source_name: str = "", protect: tuple[Path, ...] = ()) -> ExerciseResult:
+    """Run one exercise's tests confined; `protect` adds folders the run must not change."""
     repeats = repeats or exercise.repeats
     empty = [TaskResult(task, []) for task in exercise.tasks]
     module_file = staged_tree / exercise.relpath()
@@ -159,7 +161,9 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
             "--repeats", str(repeats),
             "--test-timeout", f"{exercise.test_timeout:g}",
         ]
-        outcome = ConfinedRun(argv, env=env, cwd=Path(workdir), limits=limits, stdin_data=key.hex().encode() + b"\n").run()
+        read_only = (catalogue.root, Path(sys.prefix), Path(sys.base_prefix), *protect)
+        outcome = ConfinedRun(argv, env=env, cwd=Path(workdir), limits=limits, stdin_data=key.hex().encode() + b"\n",
+                              read_only=read_only).run()
     return _score(exercise, list(verified_records(key, outcome.result_data)), outcome, repeats)
 
 
@@ -192,7 +196,7 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
 
 def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeats: int | None = None,
           on_result: Callable[[ExerciseResult], None] | None = None, on_start: Callable[[Exercise], None] | None = None,
-          tree_label: str = "") -> Report:
+          tree_label: str = "", protect: tuple[Path, ...] = ()) -> Report:
     """Grade `exercises` from `tree`; a failure of the grader itself is recorded, not raised."""
     started = time.monotonic()
     report = Report(tree=tree_label or str(tree))
@@ -203,7 +207,7 @@ def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeat
                 if on_start:
                     on_start(exercise)
                 result = grade_exercise(catalogue, exercise, staged, repeats=repeats,
-                                        source_name=str(tree / exercise.relpath()))
+                                        source_name=str(tree / exercise.relpath()), protect=(tree, *protect))
                 report.results.append(result)
                 if on_result:
                     on_result(result)

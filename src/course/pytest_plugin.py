@@ -77,11 +77,13 @@ def mp_context(request: pytest.FixtureRequest):
     return multiprocessing.get_context(request.param)
 
 
-def _children(pid: int) -> set[int]:
+def _children() -> set[int]:
+    """This process's children, as /proc numbers them (/proc/self, not getpid(): in a
+    PID namespace without its own /proc the two disagree)."""
     found: set[int] = set()
     try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as handle:
                 found.update(int(child) for child in handle.read().split())
     except OSError:
         pass
@@ -124,7 +126,7 @@ def _listening_sockets() -> set[str]:
 
 
 def _snapshot() -> tuple[set[threading.Thread], set[int], set[str]]:
-    return set(threading.enumerate()), _children(os.getpid()), _listening_sockets()
+    return set(threading.enumerate()), _children(), _listening_sockets()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ grader's user can read, attacks on the kernel) is listed in the README.
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import shutil
@@ -122,6 +123,22 @@ def _descendants(root_pid: int) -> set[int]:
     return found
 
 
+def _processes_of_user(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as handle:
+                    for line in handle:
+                        if line.startswith("Uid:"):
+                            if int(line.split()[1]) == uid:
+                                found.append(int(entry))
+                            break
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
 def _rss_bytes(pids: set[int]) -> int:
     total = 0
     for pid in pids:
@@ -157,37 +174,95 @@ class _Output:
         return (bytes(self.head) + cut.encode() + bytes(self.tail)).decode(errors="replace")
 
 
+_BIND_READ_ONLY = 'while [ "$1" != -- ]; do mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; shift; done; shift; exec "$@"'
+
+
+def _works(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@dataclass(frozen=True)
+class Tools:
+    """Which confinement tools work here, probed once: a container may have the
+    binaries but not the privileges (unshare needs CAP_SYS_ADMIN)."""
+
+    namespaces: bool  # own PID and mount namespace, read-only course files
+    drop_capabilities: bool
+    sandbox_user: tuple[int, int] | None  # (uid, gid) student code runs as, if configured and usable
+
+
+@functools.cache
+def available_tools() -> Tools:
+    if not (_is_root() and sys.platform.startswith("linux")):
+        return Tools(False, False, None)
+    namespaces = bool(shutil.which("unshare")) and _works(
+        ["unshare", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child", "--propagation", "private", "--",
+         "sh", "-c", _BIND_READ_ONLY, "probe", sys.prefix, "--", "true"])
+    drop = bool(shutil.which("setpriv")) and _works(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", "true"])
+    user = None
+    if name := os.environ.get("COURSE_SANDBOX_USER"):
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(name) if not name.isdigit() else pwd.getpwuid(int(name))
+        except KeyError:
+            raise RuntimeError(f"COURSE_SANDBOX_USER={name}: no such user") from None
+        ids = (entry.pw_uid, entry.pw_gid)
+        if not _works(["setpriv", f"--reuid={ids[0]}", f"--regid={ids[1]}", "--clear-groups", "--", sys.executable, "-c", "pass"]):
+            raise RuntimeError(f"COURSE_SANDBOX_USER={name}: cannot run {sys.executable} as that user")
+        user = ids
+    return Tools(namespaces, drop, user)
+
+
 class ConfinedRun:
     """One confined process tree; `run()` waits for it and cleans up."""
 
-    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, limits: Limits, stdin_data: bytes):
+    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, limits: Limits, stdin_data: bytes,
+                 read_only: tuple[Path, ...] = ()):
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.limits = limits
         self.stdin_data = stdin_data
+        self.read_only = read_only
+        self.tools = available_tools()
         self.confinement: list[str] = []
         self.stopped_because = ""
         self.cgroup = _pids_cgroup() if sys.platform.startswith("linux") and _is_root() else None
-        self.use_namespace = _is_root() and sys.platform.startswith("linux") and shutil.which("unshare") is not None
         self._seen: dict[int, str] = {}  # pid -> start time, for every process of the run seen
 
     def _command(self, result_fd: int) -> list[str]:
         command = [arg.replace("{result_fd}", str(result_fd)) for arg in self.argv]
-        if _is_root() and shutil.which("setpriv"):
+        if self.tools.sandbox_user:
+            uid, gid = self.tools.sandbox_user
+            command = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--", *command]
+            self.confinement.append(f"runs as uid {uid}")
+        if self.tools.drop_capabilities:
             # Without capabilities, root code cannot lift the limits set below.
             command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
             self.confinement.append("capabilities dropped")
-        if self.use_namespace:
-            command = ["unshare", "--pid", "--fork", "--kill-child", "--", *command]
-            self.confinement.append("own PID namespace")
+        if self.tools.namespaces:
+            # Its own PID namespace and /proc: it cannot see or signal the grader, and all of it dies
+            # with its first process. Its own mount namespace: the course's files, the
+            # interpreter and the grader's outputs are read-only inside it.
+            folders = sorted({str(p.resolve()) for p in self.read_only if p.is_dir()})
+            command = ["unshare", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child", "--propagation", "private", "--",
+                       "sh", "-c", _BIND_READ_ONLY, "course-sandbox", *folders, "--", *command]
+            self.confinement.append("own PID and mount namespaces, course files read-only")
         return command
 
     def _limit_child(self) -> None:
         """Runs in the child between fork and exec: only async-signal-safe-ish calls."""
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_AS, (self.limits.memory_bytes, self.limits.memory_bytes))
-        if not _is_root():
+        if self.tools.sandbox_user:
+            # Counted per user: the sandbox user runs nothing else, so the cap is exact.
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.max_processes, self.limits.max_processes))
+        elif not _is_root():
             running = len(_process_table()) or 512
             cap = running + self.limits.max_processes
             resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
@@ -216,6 +291,8 @@ class ConfinedRun:
         for _ in range(5):
             self._members(leader)
             survivors = [pid for pid, started in self._seen.items() if _start_time(pid) == started]
+            if self.tools.sandbox_user:  # a dedicated user: whatever it still runs is ours
+                survivors += _processes_of_user(self.tools.sandbox_user[0])
             if not survivors:
                 break
             for pid in survivors:

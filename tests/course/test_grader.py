@@ -13,6 +13,7 @@ import pytest
 
 from course import catalogue
 from course.grader import grade
+from course.sandbox import available_tools
 
 FIXTURE = Path(__file__).parent / "fixture_course"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -96,8 +97,11 @@ HOSTILE_CASES = {
     "memory_hog.py": "",
     "fork_bomb.py": "",
     "forged_results.py": "",
-    "patched_pytest.py": "did not run to its end",
+    "patched_pytest.py": "replaced what the tests use to judge it: _pytest.python.Function.runtest",
     "leaked_thread.py": "threads still running",
+    "rewritten_tests.py": "test_adder.test_adds_positive_numbers (its code)",
+    "patched_helpers.py": "replaced what the tests use to judge it: math.isclose",
+    "always_equal.py": "expected plain data",
 }
 
 
@@ -148,3 +152,19 @@ def test_a_timeout_shows_the_stack_of_every_thread(course, tmp_path):
     _, _, results = grade_tree(course, student_tree(tmp_path, HOSTILE / "deadlock.py"))
     message = results["adder"].tasks[0].failures[0].message
     assert "Timeout" in message and "adder.py" in message and "with _lock" in message, message
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not (available_tools().namespaces or available_tools().sandbox_user),
+                    reason="only a root grader (CI, the classroom container) can make the course read-only")
+def test_student_code_cannot_rewrite_the_graded_tests(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE, root)
+    course = catalogue.load(root)
+    test_file = root / "tests" / "exercises" / "basics" / "test_counter.py"
+    original = test_file.read_text()
+    tree = student_tree(tmp_path, HOSTILE / "rewrites_the_course.py")
+    (tree / "basics" / "counter.py").write_text((root / "exercises" / "basics" / "counter.py").read_text())
+    results = {r.exercise.id: r for r in grade(course, list(course.exercises), tree).results}
+    assert test_file.read_text() == original, "student code rewrote a graded test file"
+    assert results["adder"].score == 0 and results["counter"].score == 0
