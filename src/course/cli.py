@@ -239,7 +239,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     def show(check) -> None:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
-        console.print(f"{mark} {check.exercise.id:<22} {check.subject:<32} {escape(check.detail)}")
+        console.print(f"{mark} {check.exercise.id:<18} {check.subject:<40} {escape(check.detail)}", soft_wrap=True)
 
     failures = []
     for round_number in range(args.rounds):
@@ -248,7 +248,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         failures += [c for c in verify(catalogue, exercises, repeats=args.repeat, on_check=show) if not c.ok]
     console.print(f"{len(exercises)} exercise(s) verified in {time.monotonic() - started:.0f} s")
     for check in failures:
-        errors.print(f"[red]offender:[/] {check.exercise.id} {check.subject}: {escape(check.detail)}")
+        errors.print(f"[red]offender:[/] {check.exercise.id} {check.subject}: {escape(check.detail)}", soft_wrap=True)
     return 1 if failures else 0
 
 

@@ -149,13 +149,13 @@ def overlap_report(probe_dir: str | os.PathLike) -> tuple[int, set[int]]:
 def gate(item):
     """`item = [x, gate_dir, after]`: finishes only once every item in `after` has finished.
 
-    Waits (polling, deadline 20 s) for `gate_dir/done-<y>` for each y in
+    Waits (polling, deadline 5 s) for `gate_dir/done-<y>` for each y in
     `after`, then writes `done-<x>` and returns x. With `after` naming later
     items, the completion order is forced to differ from the input order, so
     an ordered map that yields as results complete is caught every time.
     """
     x, gate_dir, after = item
-    deadline = time.monotonic() + 20.0
+    deadline = time.monotonic() + 5.0
     waiting = [Path(gate_dir, f"done-{y}") for y in after]
     while not all(p.exists() for p in waiting) and time.monotonic() < deadline:
         time.sleep(POLL)

@@ -1,0 +1,275 @@
+"""Graded tests for the capstone: a distributed map (exercises/ch07_capstone/dmap.py).
+
+Nothing here times anything. Parallelism is proven by probes that count how
+many workers were inside the work at once and which PIDs ran it
+(`course.workloads.overlap_probe`); order by a gate that forces later items to
+finish first (`gate`); fault tolerance by items that kill the process running
+them once (`crash_once`); bounded memory by counting how far the map read an
+endless input ahead of its consumer. Every cluster is started inside its test
+and stopped before it ends, so the leak check sees nothing left behind.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+
+from course import workloads
+from course.capstone import ItemError, WorkerLost, cluster
+
+SQUARES = [x * x for x in range(40)]
+
+
+def probe_items(folder, count: int, wanted: int, timeout: float = 3.0) -> list:
+    return [[x, str(folder), wanted, timeout] for x in range(count)]
+
+
+def gated_items(folder) -> list:
+    """Item 0 finishes only after items 1, 2 and 3: completion order differs from input order."""
+    return [[0, str(folder), [1, 2, 3]], [1, str(folder), []], [2, str(folder), []], [3, str(folder), []]]
+
+
+def crash_items(folder, count: int, crashing: set[int]) -> list:
+    workloads.mark_survivors(folder, [x for x in range(count) if x not in crashing])
+    return [[x, str(folder)] for x in range(count)]
+
+
+def assert_exactly_once(results: list, count: int, call: str) -> None:
+    expected = Counter(x * x for x in range(count))
+    got = Counter(results)
+    missing, extra = expected - got, got - expected
+    assert not missing and not extra, (
+        f"{call}: every result must arrive exactly once; missing {sorted(missing.elements())}, "
+        f"duplicated or unexpected {sorted(extra.elements())}"
+    )
+
+
+# --------------------------------------------------------------------------- task 1
+
+
+@pytest.mark.task(1)
+@pytest.mark.parametrize("backend", ["serial", "threads", "asyncio"])
+@pytest.mark.parametrize("chunksize", [None, 1, 7])
+def test_local_backends_return_every_result_in_input_order(exercise, backend, chunksize):
+    got = exercise.dmap(workloads.square, range(40), backend=backend, workers=3, chunksize=chunksize)
+    assert got == SQUARES, f"dmap(square, range(40), backend={backend!r}, chunksize={chunksize}) returned {got}"
+    got = exercise.dmap(workloads.square, (x for x in range(40)), backend=backend, workers=3, chunksize=chunksize)
+    assert got == SQUARES, f"dmap over a generator (backend={backend!r}, chunksize={chunksize}) returned {got}"
+    got = exercise.dmap(workloads.square, [], backend=backend)
+    assert got == [], f"dmap over an empty list returned {got!r}, expected []"
+
+
+@pytest.mark.task(1)
+def test_ordered_results_keep_input_order_when_later_items_finish_first(exercise, tmp_path):
+    got = exercise.dmap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1)
+    assert got == [0, 1, 2, 3], (
+        f"item 0 finished last on purpose; with ordered=True dmap must still return [0, 1, 2, 3], got {got}"
+    )
+
+
+@pytest.mark.task(1)
+def test_a_coroutine_function_runs_on_the_asyncio_backend(exercise):
+    got = exercise.dmap(workloads.async_wait, [0.01] * 12, backend="asyncio", workers=12)
+    assert got == [0.01] * 12, f"dmap(async_wait, [0.01] * 12, backend='asyncio') returned {got}"
+
+
+@pytest.mark.task(1)
+def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise):
+    with pytest.raises(TypeError, match="lambda"):
+        exercise.dmap(lambda x: x, [1, 2], backend="processes", workers=1)
+
+    def closure(x):
+        return x
+
+    with pytest.raises(TypeError, match="closure|inside another function"):
+        exercise.dmap(closure, [1, 2], backend="processes", workers=1)
+
+
+# --------------------------------------------------------------------------- task 2
+
+
+@pytest.mark.task(2)
+def test_processes_run_chunks_at_the_same_time_in_several_worker_processes(exercise, mp_context, tmp_path):
+    with cluster("processes", workers=2, mp_context=mp_context) as backend:
+        got = exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
+        worker_pids = set(backend.worker_pids)
+    assert got == [0, 1], f"dmap(overlap_probe, ...) returned {got}, expected [0, 1]"
+    inside, pids = workloads.overlap_report(tmp_path)
+    assert inside >= 2, (
+        f"under {mp_context.get_start_method()}, at most {inside} probe was running at once on 2 worker "
+        f"processes: the chunks ran one after another (is the map waiting for each result before sending the next?)"
+    )
+    assert len(pids) >= 2 and pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the workers are {sorted(worker_pids)}"
+
+
+@pytest.mark.task(2)
+def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
+    items = [1000 + 37 * i for i in range(30)]
+    got = exercise.dmap(workloads.spin, items, backend="processes", workers=2)
+    assert got == [workloads.spin(n) for n in items], "dmap(spin, items, backend='processes') differs from the serial results"
+
+
+# --------------------------------------------------------------------------- task 3
+
+
+@pytest.mark.task(3)
+def test_unordered_results_arrive_as_chunks_complete(exercise, tmp_path):
+    got = list(exercise.imap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1, ordered=False))
+    assert sorted(got) == [0, 1, 2, 3], f"imap(..., ordered=False) returned {got}: every result exactly once expected"
+    assert got[-1] == 0, f"item 0 finished last on purpose; with ordered=False it must come last, got {got}"
+
+
+class CountingInput:
+    """An endless input (capped at `cap` so a broken map cannot run forever) that counts what was read."""
+
+    def __init__(self, cap: int = 100_000):
+        self.pulled = 0
+        self.cap = cap
+
+    def __iter__(self):
+        for x in itertools.count():
+            if x >= self.cap:
+                return
+            self.pulled += 1
+            yield x
+
+
+@pytest.mark.task(3)
+@pytest.mark.parametrize("ordered", [True, False])
+def test_imap_reads_an_endless_input_only_a_bounded_way_ahead(exercise, ordered):
+    source = CountingInput()
+    results = exercise.imap(workloads.square, iter(source), backend="threads", workers=2, chunksize=4, ordered=ordered)
+    ahead = 0
+    consumed = []
+    for count, result in enumerate(itertools.islice(results, 200), start=1):
+        consumed.append(result)
+        ahead = max(ahead, source.pulled - count)
+    results.close()
+    if ordered:
+        assert consumed == [x * x for x in range(200)], "the first 200 results of imap over count() are wrong"
+    else:
+        assert len(set(consumed)) == 200, "imap(..., ordered=False) repeated a result"
+    assert ahead <= 64, (
+        f"with 2 workers and chunksize=4, imap read up to {ahead} items ahead of what the caller consumed "
+        f"(read {source.pulled} in all): in-flight work must be bounded, or an endless input never ends"
+    )
+
+
+# --------------------------------------------------------------------------- task 4
+
+
+@pytest.mark.task(4)
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_an_exception_in_fn_reaches_the_caller_with_type_message_and_index(exercise, backend):
+    items = [[x, 13] for x in range(40)]
+    with pytest.raises(ItemError) as caught:
+        exercise.dmap(workloads.fail_on, items, backend=backend, workers=2, chunksize=4)
+    error = caught.value
+    assert error.index == 13, f"fail_on raised on item 13, but ItemError.index is {error.index}"
+    assert error.exc_type == "ValueError", f"fail_on raised ValueError, but ItemError.exc_type is {error.exc_type!r}"
+    assert "refusing item 13" in str(error), f"the original message is missing from {str(error)!r}"
+
+
+@pytest.mark.task(4)
+def test_ordered_imap_yields_every_result_before_the_failing_item_then_raises(exercise):
+    got = []
+    with pytest.raises(ItemError):
+        for result in exercise.imap(workloads.fail_on, [[x, 13] for x in range(40)], backend="threads", workers=2, chunksize=4):
+            got.append(result)
+    assert got == SQUARES[:13], f"before ItemError for item 13, imap yielded {got}; expected the 13 results before it"
+
+
+@pytest.mark.task(4)
+def test_a_timeout_raises_timeout_error_and_leaves_no_worker_busy(exercise):
+    with cluster("processes", workers=2) as backend:
+        with pytest.raises(TimeoutError):
+            exercise.dmap(workloads.io_wait, [8] * 4, backend=backend, chunksize=1, timeout=0.5)
+        # Had the abandoned 8 s items kept the workers busy, this map would time out too.
+        got = exercise.dmap(workloads.square, range(6), backend=backend, timeout=4)
+        assert got == SQUARES[:6], f"after a timed-out map the same cluster returned {got}"
+    with pytest.raises(TimeoutError):
+        exercise.dmap(workloads.io_wait, [8] * 2, backend="processes", workers=2, timeout=0.5)
+
+
+# --------------------------------------------------------------------------- task 5
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_chunk_whose_worker_dies_is_retried_and_every_result_arrives_once(exercise, tmp_path, ordered):
+    items = crash_items(tmp_path, 24, crashing={3, 11, 17})
+    with cluster("processes", workers=2) as backend:
+        pids = set(backend.worker_pids)
+        got = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=2, ordered=ordered)
+        pids |= set(backend.worker_pids)
+    call = f"dmap(crash_once, 24 items, chunksize=2, ordered={ordered})"
+    assert_exactly_once(got, 24, call)
+    if ordered:
+        assert got == [x * x for x in range(24)], f"{call} returned {got}: not in input order"
+    died = workloads.crashed(tmp_path)
+    assert sorted(died) == [3, 11, 17], f"expected items 3, 11 and 17 to kill their worker once each; crashed: {died}"
+
+
+@pytest.mark.task(5)
+def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise):
+    with cluster("processes", workers=2) as backend:
+        with pytest.raises(WorkerLost):
+            exercise.dmap(workloads.die, [1], backend=backend, retries=1, timeout=30)
+        got = exercise.dmap(workloads.square, range(6), backend=backend)
+        assert got == SQUARES[:6], f"after a poison item the cluster returned {got}"
+
+
+# --------------------------------------------------------------------------- task 6
+
+
+@pytest.mark.task(6)
+def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise, tmp_path):
+    with cluster("pyro", workers=2) as backend:
+        got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=3)
+        assert got == SQUARES, f"dmap(square, range(40), backend=pyro) returned {got}"
+        exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
+        worker_pids = set(backend.worker_pids)
+        with pytest.raises(ItemError) as caught:
+            exercise.dmap(workloads.fail_on, [[x, 7] for x in range(20)], backend=backend, chunksize=3)
+    inside, pids = workloads.overlap_report(tmp_path)
+    assert inside >= 2 and len(pids) >= 2, f"on 2 Pyro workers at most {inside} probe ran at once (PIDs {sorted(pids)})"
+    assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the Pyro workers are {sorted(worker_pids)}"
+    assert (caught.value.index, caught.value.exc_type) == (7, "ValueError"), f"got {caught.value!r}"
+
+
+@pytest.mark.task(6)
+def test_pyro_resubmits_the_chunk_of_a_worker_that_died(exercise, tmp_path):
+    items = crash_items(tmp_path, 20, crashing={2, 13})
+    with cluster("pyro", workers=2) as backend:
+        got = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=2, ordered=False)
+    assert_exactly_once(got, 20, "dmap(crash_once, 20 items, backend=pyro, ordered=False)")
+    assert sorted(workloads.crashed(tmp_path)) == [2, 13], "items 2 and 13 should each have killed one Pyro worker"
+
+
+# --------------------------------------------------------------------------- task 7
+
+
+@pytest.mark.task(7)
+def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
+    with cluster("celery", workers=2) as backend:
+        got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=5)
+        assert got == SQUARES, f"dmap(square, range(40), backend=celery) returned {got}"
+        exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
+        worker_pids = set(backend.worker_pids)
+        with pytest.raises(ItemError) as caught:
+            exercise.dmap(workloads.fail_on, [[x, 9] for x in range(20)], backend=backend, chunksize=4)
+    inside, pids = workloads.overlap_report(tmp_path)
+    assert inside >= 2 and len(pids) >= 2, f"on 2 Celery pool processes at most {inside} probe ran at once (PIDs {sorted(pids)})"
+    assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the pool processes are {sorted(worker_pids)}"
+    assert (caught.value.index, caught.value.exc_type) == (9, "ValueError"), f"got {caught.value!r}"
+
+
+@pytest.mark.task(7)
+def test_celery_redelivers_the_chunk_of_a_dead_pool_process_exactly_once(exercise, tmp_path):
+    items = crash_items(tmp_path, 12, crashing={5})
+    with cluster("celery", workers=2) as backend:
+        got = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=2, ordered=False, timeout=60)
+    assert_exactly_once(got, 12, "dmap(crash_once, 12 items, backend=celery, ordered=False)")
+    assert sorted(workloads.crashed(tmp_path)) == [5], "item 5 should have killed one pool process"
