@@ -33,12 +33,14 @@ RUN pip install --no-deps . \
 ARG BUILD_BOOK=1
 RUN if [ "$BUILD_BOOK" = "1" ]; then course book; else echo "book not built (BUILD_BOOK=$BUILD_BOOK)"; fi
 
-# Run as an unprivileged user: student code graded here cannot touch the course's
-# files, and the sandbox's RLIMIT_NPROC cap works (the kernel exempts root from it).
-# The grader writes only to /results.
+# Services run as an unprivileged user that cannot change the course's files
+# (owned by root). The grader service runs as root only to start each student's
+# run as this user (COURSE_SANDBOX_USER in docker-compose.yml): student code then
+# cannot signal the grader, write the tests or the reports, and RLIMIT_NPROC caps
+# its processes (the kernel exempts root from that limit).
 RUN useradd --create-home --uid 1000 course \
     && mkdir -p /results /submissions \
-    && chown -R course:course /course /results
+    && chmod -R a+rX /course
 USER course
 
 ENTRYPOINT ["course"]

@@ -64,15 +64,36 @@ class Exercise:
 
 @dataclass(frozen=True)
 class BuggyVariant:
-    """A known-wrong implementation that the graded tests must reject."""
+    """A known-wrong implementation that the graded tests must reject.
+
+    Either a whole module, or (for long solutions) the reference solution with
+    a few replacements: `PATCH = [(old, new), ...]` states the one mistake and
+    nothing else, and each `old` must occur exactly once in the solution, so a
+    variant that no longer matches a changed solution is reported, not ignored.
+    """
 
     exercise: Exercise
     path: Path
     loses: tuple[int, ...]  # task numbers it must lose in every repeat
+    patch: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
         return self.path.stem
+
+    def source(self, solutions: Path) -> str:
+        if not self.patch:
+            return self.path.read_text(encoding="utf-8")
+        text = (solutions / self.exercise.relpath()).read_text(encoding="utf-8")
+        for number, (old, new) in enumerate(self.patch, start=1):
+            found = text.count(old)
+            if found != 1:
+                raise CatalogueError(
+                    f"{self.path}: PATCH entry {number} must match the solution exactly once, "
+                    f"found {found} times: {old.strip()[:80]!r}"
+                )
+            text = text.replace(old, new)
+        return text
 
 
 @dataclass
@@ -124,7 +145,7 @@ class Catalogue:
     def buggy_variants(self, exercise: Exercise) -> list[BuggyVariant]:
         folder = self.root / "tests" / "buggy" / exercise.chapter
         return [
-            BuggyVariant(exercise, path, _declared_losses(path, exercise))
+            BuggyVariant(exercise, path, _declared_losses(path, exercise), _declared_patch(path))
             for path in sorted(folder.glob(f"{exercise.module}__*.py"))
         ]
 
@@ -270,14 +291,34 @@ def marked_tasks(test_file: Path) -> set[int]:
     return {int(n) for n in TASK_MARK.findall(test_file.read_text(encoding="utf-8"))}
 
 
-def _declared_losses(path: Path, exercise: Exercise) -> tuple[int, ...]:
-    """Read `LOSES = [task, ...]` from a buggy variant without running it."""
+def _declared(path: Path, name: str):
+    """The literal value of a top-level `NAME = ...` in a file, read without running it."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LOSES" for t in node.targets):
-            losses = tuple(ast.literal_eval(node.value))
-            unknown = [n for n in losses if n not in {t.number for t in exercise.tasks}]
-            if not losses or unknown:
-                raise CatalogueError(f"{path}: LOSES must name tasks of {exercise.id!r}, got {losses!r}")
-            return losses
-    raise CatalogueError(f"{path}: a buggy variant must declare LOSES = [task numbers it must lose]")
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                raise CatalogueError(f"{path}: {name} must be a literal") from None
+    return None
+
+
+def _declared_patch(path: Path) -> tuple[tuple[str, str], ...]:
+    patch = _declared(path, "PATCH")
+    if patch is None:
+        return ()
+    if not isinstance(patch, list) or not all(isinstance(p, tuple) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in patch):
+        raise CatalogueError(f"{path}: PATCH must be a list of (old, new) string pairs")
+    return tuple(patch)
+
+
+def _declared_losses(path: Path, exercise: Exercise) -> tuple[int, ...]:
+    """Read `LOSES = [task, ...]` from a buggy variant without running it."""
+    declared = _declared(path, "LOSES")
+    if declared is None:
+        raise CatalogueError(f"{path}: a buggy variant must declare LOSES = [task numbers it must lose]")
+    losses = tuple(declared)
+    unknown = [n for n in losses if n not in {t.number for t in exercise.tasks}]
+    if not losses or unknown:
+        raise CatalogueError(f"{path}: LOSES must name tasks of {exercise.id!r}, got {losses!r}")
+    return losses

@@ -175,3 +175,30 @@ def _is_helper(pid: int) -> bool:
     except OSError:
         return True
     return b"forkserver" in cmdline or b"resource_tracker" in cmdline
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Kill child processes still alive when the run ends.
+
+    The leak check has already failed the test that left them; without this,
+    multiprocessing's exit handler would join a stuck child and the whole run
+    would hang after printing its results.
+    """
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join(timeout=5)
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A thread deadlocked by a failed test would keep the interpreter from exiting: leave now."""
+    stuck = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if stuck and _EXIT_STATUS in config.stash:
+        sys.stderr.write(f"course: {len(stuck)} thread(s) still blocked at exit ({', '.join(t.name for t in stuck[:5])}); exiting anyway\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash[_EXIT_STATUS])

@@ -8,7 +8,7 @@ only sometimes fails means the tests are too weak to grade it).
 
 from __future__ import annotations
 
-import shutil
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +27,17 @@ class Check:
     result: ExerciseResult
 
 
-def _graded(catalogue: Catalogue, exercise: Exercise, source: Path, repeats: int | None) -> ExerciseResult:
+def _graded(catalogue: Catalogue, exercise: Exercise, source: str, repeats: int | None) -> ExerciseResult:
     with tempfile.TemporaryDirectory(prefix="course-verify-") as folder:
         target = Path(folder) / "tree" / exercise.relpath()
         target.parent.mkdir(parents=True)
-        shutil.copyfile(source, target)
+        target.write_text(source, encoding="utf-8")
+        os.chmod(folder, 0o755)
         return grade_exercise(catalogue, exercise, Path(folder) / "tree", repeats=repeats)
+
+
+def _source(catalogue: Catalogue, tree: str, exercise: Exercise) -> str:
+    return (catalogue.root / tree / exercise.relpath()).read_text(encoding="utf-8")
 
 
 def _why(result: ExerciseResult) -> str:
@@ -45,7 +50,7 @@ def _why(result: ExerciseResult) -> str:
 
 
 def check_solution(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
-    result = _graded(catalogue, exercise, catalogue.root / "solutions" / exercise.relpath(), repeats)
+    result = _graded(catalogue, exercise, _source(catalogue, "solutions", exercise), repeats)
     untested = [t.task.number for t in result.tasks if not t.tests]
     ok = result.complete and not untested
     detail = f"{result.score}/{result.max_score}" + (f", tasks without tests: {untested}" if untested else "")
@@ -53,13 +58,13 @@ def check_solution(catalogue: Catalogue, exercise: Exercise, repeats: int | None
 
 
 def check_stub(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
-    result = _graded(catalogue, exercise, catalogue.root / "exercises" / exercise.relpath(), repeats)
+    result = _graded(catalogue, exercise, _source(catalogue, "exercises", exercise), repeats)
     kept = [t.task.number for t in result.tasks if t.earned]
     return Check(exercise, "stub", not kept, f"{result.score}/{result.max_score}" + (f", earns tasks {kept}" if kept else ""), result)
 
 
 def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None) -> Check:
-    result = _graded(catalogue, variant.exercise, variant.path, repeats)
+    result = _graded(catalogue, variant.exercise, variant.source(catalogue.root / "solutions"), repeats)
     kept = [
         task.task.number
         for task in result.tasks

@@ -30,7 +30,7 @@ def test_the_fixture_catalogue_loads_into_typed_entries():
     adder = course.exercise("adder")
     assert (adder.chapter, adder.module, adder.timeout, adder.repeats, adder.max_points) == ("basics", "adder", 8.0, 2, 3)
     assert [t.number for t in adder.tasks] == [1, 2]
-    assert [v.name for v in course.buggy_variants(course.exercise("counter"))] == ["counter__no_lock"]
+    assert [v.name for v in course.buggy_variants(course.exercise("counter"))] == ["counter__lock_around_write_only", "counter__no_lock"]
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,20 @@ def test_a_buggy_variant_must_declare_what_it_loses(course_copy):
 def test_an_unknown_exercise_id_names_the_known_ones():
     with pytest.raises(CatalogueError, match="no exercise with id 'nope' \\(known: adder, counter\\)"):
         catalogue.load(FIXTURE).exercise("nope")
+
+
+def test_a_patch_variant_is_the_solution_with_its_replacements():
+    course = catalogue.load(FIXTURE)
+    variant = next(v for v in course.buggy_variants(course.exercise("counter")) if v.patch)
+    source = variant.source(FIXTURE / "solutions")
+    assert "        current = self.value\n        self._io()\n        with self._lock:" in source
+    compile(source, variant.path.name, "exec")
+
+
+def test_a_patch_variant_that_no_longer_matches_the_solution_is_reported(course_copy):
+    solution = course_copy / "solutions" / "basics" / "counter.py"
+    solution.write_text(solution.read_text().replace("current = self.value", "snapshot = self.value"))
+    course = catalogue.load(course_copy)
+    variant = next(v for v in course.buggy_variants(course.exercise("counter")) if v.patch)
+    with pytest.raises(CatalogueError, match="PATCH entry 1 must match the solution exactly once, found 0 times"):
+        variant.source(course_copy / "solutions")

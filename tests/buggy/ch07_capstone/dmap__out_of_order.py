@@ -5,153 +5,17 @@ results are handed over first. On a quiet machine small tests still pass;
 the gate workload (item 0 finishes last on purpose) shows it every time.
 """
 
-from __future__ import annotations
-
-import itertools
-import math
-import time
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import Any, Callable, Iterable, Iterator
-
-from course.capstone import Backend, ItemError, WorkerLost, check_callable, open_backend
-
 LOSES = [1]
 
-IN_FLIGHT_PER_WORKER = 2  # one chunk running and one waiting per worker: no idle gap
-CHUNKS_PER_WORKER = 4  # enough chunks to balance uneven items, few enough to keep messaging cheap
-MAX_CHUNKSIZE = 1024
+# The reference solution with these replacements (old, new): the mistake, and nothing else.
+PATCH = [
+    (
+        '                    if ordered:\n'
+        '                        finished[number] = outcome\n'
+        '                        continue\n'
+        '                    outstanding -= 1\n',
 
+        '                    outstanding -= 1  # BUG: ignores `ordered`\n',
+    ),
+]
 
-def dmap(
-    fn: Callable,
-    items: Iterable,
-    *,
-    backend: "str | Backend" = "processes",
-    workers: int | None = None,
-    chunksize: int | None = None,
-    ordered: bool = True,
-    timeout: float | None = None,
-    retries: int = 2,
-) -> list:
-    """`[fn(x) for x in items]`, computed on `backend`; see `imap` for the options."""
-    return list(
-        imap(fn, items, backend=backend, workers=workers, chunksize=chunksize,
-             ordered=ordered, timeout=timeout, retries=retries)
-    )
-
-
-def imap(
-    fn: Callable,
-    items: Iterable,
-    *,
-    backend: "str | Backend" = "processes",
-    workers: int | None = None,
-    chunksize: int | None = None,
-    ordered: bool = True,
-    timeout: float | None = None,
-    retries: int = 2,
-) -> Iterator:
-    """An iterator of `fn(x)` for each x in `items`, reading `items` lazily.
-
-    backend    a name (serial, threads, asyncio, processes, pyro, celery), started
-               for this map and stopped after it, or a `course.capstone.cluster(...)`
-               object, which stays warm for the next map
-    workers    workers to start for a backend given by name (default: CPU count)
-    chunksize  items per chunk; None picks ~4 chunks per worker for a sized input
-    ordered    True: results in input order; False: as chunks complete
-    timeout    seconds from the call until the last result, or None
-    retries    how many times a chunk whose worker died is submitted again
-    """
-    check_callable(fn, backend)  # a lambda on a remote backend fails now, not at the first next()
-    if chunksize is not None and chunksize < 1:
-        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
-    if retries < 0:
-        raise ValueError(f"retries must be 0 or more, not {retries}")
-    deadline = None if timeout is None else time.monotonic() + timeout
-    return _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, retries)
-
-
-def choose_chunksize(items: Iterable, backend: Backend, chunksize: int | None) -> int:
-    """About `CHUNKS_PER_WORKER` chunks per worker for a sized input, bounded.
-
-    Fewer, larger chunks amortise the messaging cost; several per worker
-    still balance the load when items take uneven time. An input of unknown
-    length (a generator) gets the backend's default.
-    """
-    if chunksize is not None:
-        return chunksize
-    try:
-        count = len(items)  # type: ignore[arg-type]
-    except TypeError:
-        return backend.default_chunksize
-    return max(1, min(MAX_CHUNKSIZE, math.ceil(count / (CHUNKS_PER_WORKER * backend.workers))))
-
-
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    """Lists of `size` items (the last may be shorter), reading `items` only as needed."""
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, retries) -> Iterator:
-    with open_backend(backend, workers) as runner:
-        task = runner.prepare(fn)
-        size = choose_chunksize(items, runner, chunksize)
-        chunks = enumerate(chunked(items, size))
-        window = IN_FLIGHT_PER_WORKER * runner.workers
-        pending: dict[Future, tuple[int, list, int]] = {}  # future -> (chunk number, chunk, attempts)
-        finished: dict[int, dict] = {}  # ordered: outcomes waiting for their turn
-        next_number = 0  # ordered: the chunk to hand over next
-        outstanding = 0  # chunks read from the input and not yet handed over
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and outstanding < window:
-                    try:
-                        number, chunk = next(chunks)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[runner.submit(task, chunk)] = (number, chunk, 0)
-                    outstanding += 1
-                if not pending:
-                    return
-                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-                done, _ = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
-                if not done:
-                    raise TimeoutError(
-                        f"dmap: timeout={timeout} s passed with {len(pending)} chunk(s) still running on {runner.description}"
-                    )
-                for future in done:
-                    number, chunk, attempts = pending.pop(future)
-                    try:
-                        outcome = future.result()
-                    except WorkerLost as lost:
-                        if attempts >= retries:
-                            raise WorkerLost(
-                                f"the chunk starting at item {number * size} was lost {attempts + 1} times "
-                                f"(retries={retries}); last: {lost}",
-                                index=number * size,
-                            ) from lost
-                        pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1)
-                        continue
-                    outstanding -= 1  # BUG: ignores `ordered`
-                    yield from _results(outcome, number * size)
-                while next_number in finished:
-                    outcome = finished.pop(next_number)
-                    outstanding -= 1
-                    yield from _results(outcome, next_number * size)
-                    next_number += 1
-        finally:
-            for future in pending:
-                future.cancel()
-            if any(not future.done() for future in pending):
-                runner.abort()
-
-
-def _results(outcome: dict, start: int) -> Iterator:
-    """The chunk's results; for a failed chunk, those before the failing item, then `ItemError`."""
-    yield from outcome["results"]
-    if not outcome["ok"]:
-        raise ItemError(start + outcome["offset"], outcome["type"], outcome["message"], outcome.get("traceback", ""))
