@@ -4,6 +4,8 @@ import math
 
 import pytest
 
+from course.testing import plain
+
 
 def close(a, b):
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
@@ -24,7 +26,7 @@ def close(a, b):
     ],
 )
 def test_amdahl_gives_the_speedup_of_a_fixed_size_job(exercise, p, n, expected):
-    got = exercise.amdahl_speedup(p, n)
+    got = plain(exercise.amdahl_speedup(p, n))
     assert close(got, expected), f"amdahl_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
@@ -32,14 +34,14 @@ def test_amdahl_gives_the_speedup_of_a_fixed_size_job(exercise, p, n, expected):
 def test_amdahl_at_the_edges(exercise):
     cases = [((0.0, 8), 1.0), ((1.0, 8), 8.0), ((0.6, 1), 1.0), ((1.0, 1), 1.0)]
     for (p, n), expected in cases:
-        got = exercise.amdahl_speedup(p, n)
+        got = plain(exercise.amdahl_speedup(p, n))
         assert close(got, expected), f"amdahl_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
 @pytest.mark.task(1)
 def test_amdahl_never_beats_one_over_the_serial_fraction(exercise):
     for p in (0.5, 0.9, 0.99):
-        huge = exercise.amdahl_speedup(p, 10**9)
+        huge = plain(exercise.amdahl_speedup(p, 10**9))
         limit = 1 / (1 - p)
         assert huge <= limit * (1 + 1e-9) and huge > limit * 0.99, (
             f"amdahl_speedup({p}, 10**9) returned {huge!r}; with a serial fraction of {1 - p:.2f} "
@@ -71,13 +73,13 @@ def test_amdahl_rejects_impossible_inputs(exercise, p, n):
     ],
 )
 def test_gustafson_gives_the_scaled_speedup(exercise, p, n, expected):
-    got = exercise.gustafson_speedup(p, n)
+    got = plain(exercise.gustafson_speedup(p, n))
     assert close(got, expected), f"gustafson_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
 @pytest.mark.task(2)
 def test_gustafson_keeps_growing_where_amdahl_levels_off(exercise):
-    got = exercise.gustafson_speedup(0.9, 1000)
+    got = plain(exercise.gustafson_speedup(0.9, 1000))
     assert close(got, 900.1), (
         f"gustafson_speedup(0.9, 1000) returned {got!r}, expected 900.1: when the problem grows "
         "with the machine, the scaled speedup grows linearly with n"
@@ -106,7 +108,7 @@ def test_gustafson_rejects_impossible_inputs(exercise, p, n):
     ],
 )
 def test_the_parallel_fraction_is_read_back_from_a_speedup(exercise, s, n, expected):
-    got = exercise.parallel_fraction_from_speedup(s, n)
+    got = plain(exercise.parallel_fraction_from_speedup(s, n))
     assert close(got, expected), (
         f"parallel_fraction_from_speedup({s}, {n}) returned {got!r}, expected {expected!r}"
     )
@@ -114,12 +116,12 @@ def test_the_parallel_fraction_is_read_back_from_a_speedup(exercise, s, n, expec
 
 @pytest.mark.task(3)
 def test_the_parallel_fraction_is_not_clipped(exercise):
-    slowdown = exercise.parallel_fraction_from_speedup(0.8, 2)
+    slowdown = plain(exercise.parallel_fraction_from_speedup(0.8, 2))
     assert close(slowdown, -0.5), (
         f"parallel_fraction_from_speedup(0.8, 2) returned {slowdown!r}, expected -0.5 "
         "(a slowdown means overhead the law does not model: report it, do not clip it)"
     )
-    superlinear = exercise.parallel_fraction_from_speedup(2.5, 2)
+    superlinear = plain(exercise.parallel_fraction_from_speedup(2.5, 2))
     assert close(superlinear, 1.2), (
         f"parallel_fraction_from_speedup(2.5, 2) returned {superlinear!r}, expected 1.2"
     )

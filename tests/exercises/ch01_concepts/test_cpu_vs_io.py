@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course.testing import Overlap
+from course.testing import Overlap, plain
 
 # The probes must be importable by name in spawn and forkserver children, which
 # inherit this process's sys.path: put this folder on it before importing them.
@@ -58,7 +58,7 @@ def test_cpu_share_is_cpu_time_over_wall_time(exercise, wall, cpu, share):
     clocks = FakeClocks()
     work = clocks.work(wall, cpu)
     got = exercise.cpu_share(work, wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock)
-    assert got == pytest.approx(share), (
+    assert plain(got) == pytest.approx(share), (
         f"fn took {wall} s of wall time and {cpu} s of CPU time; cpu_share returned {got!r}, expected {share!r}"
     )
     assert len(work.calls) == 1, f"cpu_share called fn {len(work.calls)} times, expected once"
@@ -80,7 +80,7 @@ def test_classify_looks_at_the_cpu_share(exercise, wall, cpu, threshold, expecte
     clocks = FakeClocks()
     work = clocks.work(wall, cpu)
     got = exercise.classify(work, threshold=threshold, wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock)
-    assert got == expected, (
+    assert plain(got) == expected, (
         f"fn took {wall} s of wall time and {cpu} s of CPU time; classify(fn, threshold={threshold}) "
         f"returned {got!r}, expected {expected!r}"
     )
@@ -91,7 +91,7 @@ def test_classify_looks_at_the_cpu_share(exercise, wall, cpu, threshold, expecte
 def test_classify_measures_cpu_time_by_default(exercise):
     waiting = threading.Event()
     got = exercise.classify(lambda: waiting.wait(0.1))
-    assert got == "io-bound", (
+    assert plain(got) == "io-bound", (
         f"classify(a call that waits 0.1 s on an Event) returned {got!r}, expected 'io-bound': "
         "with the default clocks, waiting must cost wall time but (almost) no CPU time"
     )
@@ -111,7 +111,7 @@ def test_cpu_share_rejects_an_instant_call(exercise):
 def test_cpu_bound_results_come_back_in_item_order(exercise, mp_context):
     items = [5, 3, 9, 1, 7, 2, 8]
     got = exercise.run_cpu_bound(ch01_probes.square, items, workers=2, mp_context=mp_context)
-    assert list(got) == [x * x for x in items], (
+    assert plain(list(got)) == [x * x for x in items], (
         f"run_cpu_bound(square, {items}, workers=2) under {mp_context.get_start_method()} returned {got!r}, "
         f"expected {[x * x for x in items]}"
     )
@@ -124,7 +124,7 @@ def test_cpu_bound_calls_run_in_other_processes_at_the_same_time(exercise, mp_co
     with mp_context.Manager() as manager:
         barrier = manager.Barrier(workers)
         fn = functools.partial(ch01_probes.rendezvous, barrier)
-        got = exercise.run_cpu_bound(fn, items, workers=workers, mp_context=mp_context)
+        got = plain(list(exercise.run_cpu_bound(fn, items, workers=workers, mp_context=mp_context)))
     method = mp_context.get_start_method()
     assert [r["square"] for r in got] == [x * x for x in items], f"results out of order or missing: {got!r}"
     pids = {r["pid"] for r in got}
@@ -147,7 +147,7 @@ def test_cpu_bound_workers_are_started_with_the_given_context(exercise, mp_conte
     mark = f"inherited-from-{os.getpid()}"
     ch01_probes.MARK = mark
     try:
-        got = exercise.run_cpu_bound(ch01_probes.how_was_i_started, [1, 2], workers=2, mp_context=mp_context)
+        got = plain(list(exercise.run_cpu_bound(ch01_probes.how_was_i_started, [1, 2], workers=2, mp_context=mp_context)))
     finally:
         ch01_probes.MARK = None
     seen = {ch01_probes.start_method_seen(report, os.getpid(), mark) for report in got}
@@ -164,7 +164,7 @@ def test_cpu_bound_workers_are_started_with_the_given_context(exercise, mp_conte
 def test_io_bound_results_come_back_in_item_order(exercise):
     items = list(range(20, 0, -1))
     got = exercise.run_io_bound(lambda x: x * 3, items, workers=4)
-    assert list(got) == [x * 3 for x in items], (
+    assert plain(list(got)) == [x * 3 for x in items], (
         f"run_io_bound(lambda x: x * 3, {items}, workers=4) returned {got!r}, expected {[x * 3 for x in items]}"
     )
 
@@ -181,7 +181,7 @@ def test_io_bound_calls_wait_together_in_threads_of_this_process(exercise):
         return -item
 
     got = exercise.run_io_bound(wait_for_io, [1, 2, 3], workers=workers)
-    assert list(got) == [-1, -2, -3], f"run_io_bound returned {got!r}, expected [-1, -2, -3]"
+    assert plain(list(got)) == [-1, -2, -3], f"run_io_bound returned {got!r}, expected [-1, -2, -3]"
     assert sorted(seen) == [1, 2, 3], f"the caller's list holds {seen!r} afterwards, expected the 3 items: threads share memory"
     assert probe.pids == {os.getpid()}, f"calls ran in processes {probe.pids}, expected threads of this process"
     assert probe.max_inside == workers, (

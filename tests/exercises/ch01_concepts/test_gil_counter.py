@@ -7,11 +7,15 @@ that releases the GIL between the read and the write (yield_point), or another
 thread that increments in the middle of an increment.
 """
 
+import concurrent.futures
+import concurrent.futures.thread
+import sys
 import threading
+import time
 
 import pytest
 
-from course.testing import provoke_races, yield_point
+from course.testing import plain, provoke_races, yield_point
 
 SNEAK_WAIT = 1.0  # how long a paused increment gives another thread to slip in
 
@@ -22,12 +26,12 @@ SNEAK_WAIT = 1.0  # how long a paused increment gives another thread to slip in
 @pytest.mark.task(1)
 def test_a_new_counter_is_zero_and_counts_up(exercise):
     counter = exercise.Counter()
-    assert counter.value == 0, f"Counter().value is {counter.value!r}, expected 0"
+    assert plain(counter.value) == 0, f"Counter().value is {counter.value!r}, expected 0"
     counter.increment()
     counter.increment()
-    assert counter.value == 2, f"after two increment() calls value is {counter.value!r}, expected 2"
+    assert plain(counter.value) == 2, f"after two increment() calls value is {counter.value!r}, expected 2"
     counter.increment(5)
-    assert counter.value == 7, f"after increment(), increment(), increment(5) value is {counter.value!r}, expected 7"
+    assert plain(counter.value) == 7, f"after increment(), increment(), increment(5) value is {counter.value!r}, expected 7"
 
 
 @pytest.mark.task(1)
@@ -37,7 +41,7 @@ def test_increment_calls_pause_once_per_increment(exercise):
     for _ in range(3):
         counter.increment(2)
     assert len(calls) == 3, f"three increment(2) calls called pause {len(calls)} times, expected 3"
-    assert counter.value == 6, f"after three increment(2) calls value is {counter.value!r}, expected 6"
+    assert plain(counter.value) == 6, f"after three increment(2) calls value is {counter.value!r}, expected 6"
 
 
 # ---- task 2: no lost updates ---------------------------------------------------------
@@ -60,7 +64,7 @@ def test_no_increment_is_lost_when_threads_race(exercise):
             worker.start()
         for worker in workers:
             worker.join(timeout=20)
-    assert counter.value == threads * per_thread, (
+    assert plain(counter.value) == threads * per_thread, (
         f"{threads} threads each called increment() {per_thread} times with a GIL-releasing pause between "
         f"read and write; value is {counter.value}, expected {threads * per_thread}: "
         f"{threads * per_thread - counter.value} updates were lost (the GIL does not make a read-modify-write atomic)"
@@ -88,7 +92,7 @@ def test_no_increment_slips_in_between_a_read_and_its_write(exercise):
     assert helper is not None, "increment() never called pause()"
     helper.join(timeout=5)
     assert not helper.is_alive(), "the other thread's increment never finished (was the lock released?)"
-    assert counter.value == 2, (
+    assert plain(counter.value) == 2, (
         "one thread's increment() paused between its read and its write, and another thread called "
         f"increment() meanwhile; value is {counter.value}, expected 2: an update was lost"
     )
@@ -99,60 +103,178 @@ def test_no_increment_slips_in_between_a_read_and_its_write(exercise):
 
 
 # ---- task 3: threads that run at the same time, and all finish ----------------------
+#
+# The stand-in counter below proves both halves of the task by observation:
+#
+# - at once: each thread's first increment waits at a Barrier until every
+#   thread has made one (threads started and joined one by one never meet);
+# - waits for all: each thread's last increment does not finish until it has
+#   seen the caller of count_concurrently blocked waiting for *that* thread
+#   (in Thread.join, or in a Future of the thread pool running it) with no
+#   timeout, in one and the same bounded wait for longer than a short timeout
+#   could last, or in a second wait for it after a first one timed out (a loop
+#   that joins with a timeout until the thread is done). A caller that sleeps,
+#   joins once with a small timeout or never joins returns while a thread is
+#   still held there, and the test checks that every thread has ended at the
+#   moment count_concurrently returns.
+
+# Bound before any code under test is imported: replacing these cannot blind the probe.
+_current_frames = sys._current_frames
+_monotonic = time.monotonic
+
+RENDEZVOUS_SECONDS = 2.0  # a thread's first increment waits this long for the others
+WAITED_FOR_SECONDS = 3.0  # a thread's last increment waits this long to see the caller wait for it
+BOUNDED_WAIT_SECONDS = 0.2  # a wait with a timeout counts once it has lasted this long
+POLL_SECONDS = 0.001
+
+_JOIN = threading.Thread.join.__code__
+_FUTURE_RESULT = concurrent.futures.Future.result.__code__
+_FUTURES_WAIT = {concurrent.futures.wait.__code__, concurrent.futures.as_completed.__code__}
+_WORK_ITEM_RUN = concurrent.futures.thread._WorkItem.run.__code__
+
+
+def _my_future():
+    """The Future this thread is running, when it is a worker of a ThreadPoolExecutor."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code is _WORK_ITEM_RUN:
+            return getattr(frame.f_locals.get("self"), "future", None)
+        frame = frame.f_back
+    return None
+
+
+def waiting_for(caller_ident, thread, future):
+    """(frame, timeout) of the caller's wait for `thread` (or its `future`), or None."""
+    frame = _current_frames().get(caller_ident)
+    while frame is not None:
+        code = frame.f_code
+        if code is _JOIN or code is _FUTURE_RESULT or code in _FUTURES_WAIT:
+            local = frame.f_locals
+            if code is _JOIN:
+                mine = local.get("self") is thread
+            elif code is _FUTURE_RESULT:
+                mine = future is not None and local.get("self") is future
+            else:
+                mine = future is not None and any(f is future for f in list(local.get("fs") or ()))
+            if mine:
+                return frame, local.get("timeout")
+        frame = frame.f_back
+    return None
 
 
 class RendezvousCounter:
-    """A stand-in counter: each thread's first increment waits until every thread has made one."""
+    """A stand-in counter that holds each thread at its first and at its last increment.
 
-    def __init__(self, threads):
+    First increment: wait until every thread has made one (`met`). Last
+    increment (when the thread's amounts add up to `per_thread`): wait until the
+    caller (the thread that made this counter) waits for this thread; threads
+    that never saw that are named in `unwaited`.
+    """
+
+    def __init__(self, threads, per_thread=0):
         self.barrier = threading.Barrier(threads)
+        self.per_thread = per_thread
+        self.caller = threading.get_ident()
         self.met = True
-        self.callers = set()
+        self.callers = {}  # thread -> amount it has added
+        self.unwaited = []
+        self.release = threading.Event()  # set by the test: stop holding anyone
         self.lock = threading.Lock()
         self.count = 0
 
     def increment(self, amount=1):
-        first = False
+        me = threading.current_thread()
         with self.lock:
-            me = threading.current_thread()
-            if me not in self.callers:
-                self.callers.add(me)
-                first = True
+            first = me not in self.callers
+            done_before = self.callers.get(me, 0)
+            self.callers[me] = done_before + amount
+            last = done_before < self.per_thread <= done_before + amount
         if first:
             try:
-                self.barrier.wait(timeout=2.0)
+                self.barrier.wait(timeout=RENDEZVOUS_SECONDS)
             except threading.BrokenBarrierError:
                 self.met = False
+        if last and not self._waited_for(me):
+            with self.lock:
+                self.unwaited.append(me.name)
         with self.lock:
             self.count += amount
+
+    def _waited_for(self, me):
+        future = _my_future()
+        deadline = _monotonic() + WAITED_FOR_SECONDS
+        bounded = None  # (frame, first seen) of a wait with a timeout
+        while not self.release.is_set():
+            found = waiting_for(self.caller, me, future)
+            if found is not None:
+                frame, timeout = found
+                if timeout is None:
+                    return True
+                if bounded is None:
+                    bounded = (frame, _monotonic())
+                elif bounded[0] is not frame:
+                    return True  # a new wait for it after a timeout ran out: a loop that joins until done
+                elif _monotonic() - bounded[1] >= BOUNDED_WAIT_SECONDS:
+                    return True
+            if _monotonic() >= deadline:
+                return False
+            self.release.wait(POLL_SECONDS)
+        return True
 
     @property
     def value(self):
         with self.lock:
             return self.count
 
+    def threads(self):
+        with self.lock:
+            return list(self.callers)
+
+
+def count_and_look(exercise, counter, threads, per_thread):
+    """Call count_concurrently; return its result and the names of its threads still running then."""
+    try:
+        got = exercise.count_concurrently(counter, threads=threads, per_thread=per_thread)
+        running = [thread.name for thread in counter.threads() if thread.is_alive()]
+    finally:
+        counter.release.set()
+        for thread in counter.threads():
+            thread.join(timeout=5)
+    return got, running
+
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("threads, per_thread", [(2, 10), (4, 250), (3, 1)])
 def test_count_concurrently_runs_every_thread_at_once_and_waits_for_all(exercise, threads, per_thread):
-    counter = RendezvousCounter(threads)
-    got = exercise.count_concurrently(counter, threads=threads, per_thread=per_thread)
-    assert got == threads * per_thread, (
-        f"count_concurrently(counter, threads={threads}, per_thread={per_thread}) returned {got}, "
-        f"expected {threads * per_thread}: wait for every thread to finish before reading the value"
+    counter = RendezvousCounter(threads, per_thread)
+    got, running = count_and_look(exercise, counter, threads, per_thread)
+    call = f"count_concurrently(counter, threads={threads}, per_thread={per_thread})"
+    assert not running, (
+        f"{call} returned while {len(running)} of the threads it started were still running ({', '.join(running)}): "
+        "each thread's last increment was waiting for the caller to join it. Join every thread, with no "
+        "timeout, before returning (sleeping or joining with a short timeout is not waiting for it)"
     )
-    assert threading.current_thread() not in counter.callers, "the calling thread did the work itself; start new threads"
-    assert len(counter.callers) == threads, f"{len(counter.callers)} threads called increment(), expected {threads}"
+    assert not counter.unwaited, (
+        f"{call}: the last increment of {', '.join(counter.unwaited)} waited {WAITED_FOR_SECONDS:.0f} s for the "
+        "caller to wait for that thread (Thread.join), and it never did: join every thread you started"
+    )
+    assert plain(got) == threads * per_thread, (
+        f"{call} returned {got!r}, expected {threads * per_thread}: wait for every thread to finish before reading the value"
+    )
+    callers = counter.threads()
+    assert threading.current_thread() not in callers, "the calling thread did the work itself; start new threads"
+    assert len(callers) == threads, f"{len(callers)} threads called increment(), expected {threads}"
     assert counter.met, (
-        f"the {threads} threads were never all running at once: each waited up to 2 s for the others. "
-        "Start every thread before joining any"
+        f"the {threads} threads were never all running at once: each waited up to {RENDEZVOUS_SECONDS:.0f} s for "
+        "the others. Start every thread before joining any"
     )
 
 
 @pytest.mark.task(3)
 def test_count_concurrently_with_no_work_returns_the_current_value(exercise):
     counter = RendezvousCounter(2)
-    assert exercise.count_concurrently(counter, threads=2, per_thread=0) == 0
+    got, _ = count_and_look(exercise, counter, 2, 0)
+    assert plain(got) == 0, f"count_concurrently(counter, threads=2, per_thread=0) returned {got!r}, expected 0"
 
 
 @pytest.mark.task(3)

@@ -11,13 +11,14 @@ fails the test with a message instead of hanging it.
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
 import time
 
 import pytest
 
-from course.testing import Overlap, provoke_races, yield_point
+from course.testing import Overlap, plain, provoke_races, yield_point
 
 JOIN_SECONDS = 5.0
 
@@ -83,17 +84,17 @@ def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS):
 
 @pytest.mark.task(1)
 def test_a_new_account_holds_its_opening_balance(exercise):
-    assert exercise.Account().balance == 0, "Account().balance should be 0"
-    assert exercise.Account(50).balance == 50, "Account(50).balance should be 50"
+    assert plain(exercise.Account().balance) == 0, "Account().balance should be 0"
+    assert plain(exercise.Account(50).balance) == 50, "Account(50).balance should be 50"
 
 
 @pytest.mark.task(1)
 def test_deposit_and_withdraw_change_the_balance(exercise):
     account = exercise.Account(10)
     account.deposit(5)
-    assert account.balance == 15, f"Account(10).deposit(5) left balance {account.balance}, expected 15"
+    assert plain(account.balance) == 15, f"Account(10).deposit(5) left balance {account.balance}, expected 15"
     account.withdraw(12)
-    assert account.balance == 3, f"then withdraw(12) left balance {account.balance}, expected 3"
+    assert plain(account.balance) == 3, f"then withdraw(12) left balance {account.balance}, expected 3"
 
 
 @pytest.mark.task(1)
@@ -101,7 +102,7 @@ def test_withdrawing_more_than_the_balance_raises_and_changes_nothing(exercise):
     account = exercise.Account(10)
     with pytest.raises(exercise.InsufficientFunds):
         account.withdraw(11)
-    assert account.balance == 10, f"a refused withdraw(11) changed the balance to {account.balance}, expected 10"
+    assert plain(account.balance) == 10, f"a refused withdraw(11) changed the balance to {account.balance}, expected 10"
 
 
 @pytest.mark.task(1)
@@ -111,7 +112,7 @@ def test_amounts_that_are_not_positive_are_rejected(exercise):
         for amount in (0, -5):
             with pytest.raises(ValueError):
                 call(amount)
-    assert account.balance == 10, f"rejected amounts changed the balance to {account.balance}"
+    assert plain(account.balance) == 10, f"rejected amounts changed the balance to {account.balance}"
 
 
 @pytest.mark.task(1)
@@ -143,7 +144,7 @@ def test_concurrent_deposits_lose_no_update(exercise):
         errors, stuck = run_together([depositor] * threads)
     assert_finished(errors, stuck, "concurrent deposits")
     expected = threads * deposits
-    assert account.balance == expected, (
+    assert plain(account.balance) == expected, (
         f"{threads} threads x {deposits} deposit(1) ended with balance {account.balance}, expected {expected}: "
         f"{expected - account.balance} updates were lost (read, io(), write must happen under the account's lock)"
     )
@@ -174,7 +175,7 @@ def test_concurrent_withdrawals_never_overdraw(exercise):
     with provoke_races():
         errors, stuck = run_together([withdrawer] * threads)
     assert_finished(errors, stuck, "concurrent withdrawals")
-    assert len(granted) == 100 and account.balance == 0, (
+    assert len(granted) == 100 and plain(account.balance) == 0, (
         f"{threads} threads tried {threads * attempts} withdraw(1) from a balance of 100: {len(granted)} succeeded "
         f"and the balance ended at {account.balance}; expected exactly 100 to succeed and a balance of 0 "
         "(check the funds and write the new balance under the same lock)"
@@ -199,7 +200,7 @@ def test_deposits_and_withdrawals_interleave_safely(exercise):
     with provoke_races():
         errors, stuck = run_together([depositor, withdrawer, depositor, withdrawer])
     assert_finished(errors, stuck, "deposits and withdrawals")
-    assert account.balance == 1000, (
+    assert plain(account.balance) == 1000, (
         f"2 threads deposited 2 x {rounds} times and 2 withdrew 2 x {rounds} times from 1000; "
         f"the balance ended at {account.balance}, expected 1000"
     )
@@ -212,7 +213,7 @@ def test_deposits_and_withdrawals_interleave_safely(exercise):
 def test_a_transfer_moves_money(exercise):
     source, target = exercise.Account(30), exercise.Account(5)
     exercise.transfer(source, target, 20)
-    assert (source.balance, target.balance) == (10, 25), (
+    assert plain((source.balance, target.balance)) == (10, 25), (
         f"transfer(Account(30), Account(5), 20) left balances {(source.balance, target.balance)}, expected (10, 25)"
     )
 
@@ -222,7 +223,7 @@ def test_a_refused_transfer_changes_neither_account(exercise):
     source, target = exercise.Account(10), exercise.Account(0)
     with pytest.raises(exercise.InsufficientFunds):
         exercise.transfer(source, target, 11)
-    assert (source.balance, target.balance) == (10, 0), (
+    assert plain((source.balance, target.balance)) == (10, 0), (
         f"a refused transfer of 11 from a balance of 10 left balances {(source.balance, target.balance)}, "
         "expected (10, 0): check the funds before moving anything"
     )
@@ -250,13 +251,114 @@ def test_concurrent_transfers_conserve_the_total(exercise):
     with provoke_races():
         errors, stuck = run_together([trader(seed) for seed in range(4)])
     assert_finished(errors, stuck, "random transfers between 4 accounts")
-    balances = [account.balance for account in accounts]
+    balances = plain([account.balance for account in accounts])
     assert sum(balances) == 2000 and min(balances) >= 0, (
         f"4 threads made random transfers between 4 accounts of 500; balances ended at {balances} "
         f"(total {sum(balances)}), expected a total of 2000 and no negative balance"
     )
     worst = max(ledger.most_at_once for ledger in ledgers)
     assert worst == 1, f"{worst} operations on one account were between read and write at once"
+
+
+SNEAK_SECONDS = 0.5  # how long a transfer halfway through gives another thread's deposit to slip in
+
+
+@pytest.mark.task(4)
+def test_nothing_slips_in_halfway_through_a_transfer(exercise):
+    """Between taking the money out of one account and putting it into the other, that account stays locked."""
+    transferring = threading.current_thread()
+    touched: list[str] = []
+    accounts: dict[str, object] = {}
+    sneak: dict[str, object] = {}
+
+    def io_for(name):
+        def io():
+            if threading.current_thread() is not transferring or "thread" in sneak:
+                return
+            touched.append(name)
+            if name == touched[0]:
+                return
+            # The transfer has moved on to the second account: the first must still be locked.
+            done = threading.Event()
+            first = accounts[touched[0]]
+            sneak["thread"] = threading.Thread(target=lambda: (first.deposit(1), done.set()), name="sneaky-deposit", daemon=True)
+            sneak["thread"].start()
+            sneak["slipped_in"] = done.wait(SNEAK_SECONDS)
+
+        return io
+
+    accounts["source"] = source = exercise.Account(100, io=io_for("source"))
+    accounts["target"] = target = exercise.Account(0, io=io_for("target"))
+    try:
+        exercise.transfer(source, target, 30)
+    finally:
+        if "thread" in sneak:
+            sneak["thread"].join(JOIN_SECONDS)
+    if "thread" not in sneak:
+        return  # the transfer never called io() on both accounts: no halfway point to look at
+    assert not sneak["thread"].is_alive(), "the other thread's deposit never finished after the transfer (a lock was not released)"
+    assert not sneak["slipped_in"], (
+        f"transfer(source, target, 30) called io() on {touched[0]} and then on {touched[1]}; meanwhile another "
+        f"thread's deposit(1) to {touched[0]} ran to completion: halfway through the transfer, when the money had "
+        "left one account and not yet arrived in the other, the first account was unlocked. Hold both accounts' "
+        "locks for the whole transfer"
+    )
+    expected = (71, 30) if touched[0] == "source" else (70, 31)
+    assert plain((source.balance, target.balance)) == expected, (
+        f"transfer(source, target, 30) from 100 to 0 and a deposit of 1 to {touched[0]} left the balances "
+        f"{(source.balance, target.balance)}, expected {expected}"
+    )
+
+
+@pytest.mark.task(4)
+def test_a_transfer_checks_the_funds_under_the_locks(exercise):
+    """Two transfers of 60 from a balance of 100: one must be refused, whenever the other comes in."""
+    if not isinstance(inspect.getattr_static(exercise.Account, "balance", None), property):
+        return  # balance is a plain attribute: reading it gives no chance to look halfway through
+    transferring = threading.current_thread()
+    state: dict[str, object] = {}
+    outcomes: list[str] = []
+
+    def other_transfer():
+        try:
+            exercise.transfer(source, elsewhere, 60)
+            outcomes.append("moved")
+        except exercise.InsufficientFunds:
+            outcomes.append("refused")
+
+    class Watched(exercise.Account):
+        @property
+        def balance(self):
+            value = super().balance
+            if self is source and state.get("armed") and threading.current_thread() is transferring and "thread" not in state:
+                # The transfer has read the funds: a second transfer of the same money comes in now.
+                state["thread"] = threading.Thread(target=other_transfer, name="second-transfer", daemon=True)
+                state["thread"].start()
+                state["thread"].join(SNEAK_SECONDS)
+            return value
+
+    source, target, elsewhere = Watched(100), Watched(0), Watched(0)
+    state["armed"] = True
+    try:
+        try:
+            exercise.transfer(source, target, 60)
+            outcomes.append("moved")
+        except exercise.InsufficientFunds:
+            outcomes.append("refused")
+    finally:
+        state["armed"] = False
+        if "thread" in state:
+            state["thread"].join(JOIN_SECONDS)
+    if "thread" not in state:
+        return  # the transfer never read source.balance: there was no check to come in after
+    assert not state["thread"].is_alive(), "the second transfer never finished after the first (a lock was not released)"
+    balances = plain((source.balance, target.balance, elsewhere.balance))
+    assert sorted(outcomes) == ["moved", "refused"] and sum(balances) == 100 and min(balances) >= 0, (
+        "transfer(source, target, 60) read source.balance (100) and, right after, another thread ran "
+        f"transfer(source, elsewhere, 60): the transfers {' and '.join(outcomes)} and the balances ended at "
+        f"{balances}; expected one transfer to be refused. The funds were checked before the locks were taken: "
+        "check them and move the money under the same locks"
+    )
 
 
 # ---- task 5: transfers never deadlock ----------------------------------------------
@@ -279,7 +381,7 @@ def test_opposite_transfers_do_not_deadlock(exercise):
     with provoke_races():
         errors, stuck = run_together([pay(a, b), pay(b, a)], name="transfer")
     assert_finished(errors, stuck, "transfer(a, b) in one thread and transfer(b, a) in another")
-    assert a.balance + b.balance == 20_000, f"opposite transfers changed the total to {a.balance + b.balance}, expected 20000"
+    assert plain(a.balance) + plain(b.balance) == 20_000, f"opposite transfers changed the total to {a.balance + b.balance}, expected 20000"
 
 
 @pytest.mark.task(5)
@@ -308,4 +410,4 @@ def test_a_transfer_to_the_same_account_returns(exercise):
         "(handle source is target, or use a reentrant lock)"
     )
     assert not errors, f"transfer(a, a, 10) raised {errors[0]!r}"
-    assert account.balance == 100, f"transfer(a, a, 10) changed the balance to {account.balance}, expected 100"
+    assert plain(account.balance) == 100, f"transfer(a, a, 10) changed the balance to {account.balance}, expected 100"

@@ -22,7 +22,7 @@ import threading
 
 import pytest
 
-from course.testing import provoke_races, wait_until, yield_point
+from course.testing import plain, provoke_races, wait_until, yield_point
 
 RETURN_SECONDS = 10.0
 
@@ -130,7 +130,7 @@ def test_one_worker_matches_the_serial_loop(exercise):
     cells = ring(10)
     helper = run_simulation(exercise, cells, 5, 1)
     assert helper.error is None, f"simulate(cells, 5, workers=1) raised {helper.error!r}"
-    assert same(helper.result, serial(cells, 5)), (
+    assert same(plain(helper.result), serial(cells, 5)), (
         f"simulate(cells, 5, workers=1) returned {helper.result}, expected {serial(cells, 5)}"
     )
 
@@ -141,7 +141,7 @@ def test_the_input_is_left_alone_and_zero_steps_copy_it(exercise):
     original = list(cells)
     helper = run_simulation(exercise, cells, 0, 2)
     assert helper.error is None, f"simulate(cells, 0, workers=2) raised {helper.error!r}"
-    assert helper.result == original and helper.result is not cells, (
+    assert plain(helper.result) == original and helper.result is not cells, (
         "simulate(cells, 0, 2) should return a new list equal to cells"
     )
     run_simulation(exercise, cells, 3, 2)
@@ -165,7 +165,7 @@ def test_a_slow_worker_does_not_let_the_others_run_ahead(exercise):
     helper = run_simulation(exercise, cells, steps, workers, rule=straggler)
     assert helper.error is None, f"simulate raised {helper.error!r}"
     expected = serial(cells, steps)
-    assert same(helper.result, expected), (
+    assert same(plain(helper.result), expected), (
         f"one worker was slow at step 0 and the result differs from the serial loop: got {helper.result}, "
         f"expected {expected}. The other workers ran on ({straggler.others} cells while it waited) and read its "
         "cells before it had written them: wait at a barrier after every step"
@@ -184,7 +184,7 @@ def test_many_workers_under_frequent_switches_match_the_serial_loop(exercise):
         for workers in (2, 4, 16):
             helper = run_simulation(exercise, cells, steps, workers, rule=switchy)
             assert helper.error is None, f"simulate(workers={workers}) raised {helper.error!r}"
-            assert same(helper.result, serial(cells, steps)), (
+            assert same(plain(helper.result), serial(cells, steps)), (
                 f"simulate(16 cells, {steps} steps, workers={workers}) differs from the serial loop: "
                 f"got {helper.result}, expected {serial(cells, steps)}"
             )
@@ -205,7 +205,7 @@ def test_every_worker_computes_at_the_same_time(exercise):
         f"{'did not' if meeting.missed else 'did'} all compute at the same moment; expected {workers} threads "
         "working at once"
     )
-    assert same(helper.result, serial(cells, 3)), "the result differs from the serial loop"
+    assert same(plain(helper.result), serial(cells, 3)), "the result differs from the serial loop"
 
 
 # ---- task 4: clean shutdown ---------------------------------------------------------------------
