@@ -18,6 +18,7 @@ import pytest
 
 from course import workloads
 from course.capstone import ItemError, WorkerLost, cluster
+from course.testing import plain
 
 SQUARES = [x * x for x in range(40)]
 
@@ -38,7 +39,7 @@ def crash_items(folder, count: int, crashing: set[int]) -> list:
 
 def assert_exactly_once(results: list, count: int, call: str) -> None:
     expected = Counter(x * x for x in range(count))
-    got = Counter(results)
+    got = Counter(plain(list(results)))
     missing, extra = expected - got, got - expected
     assert not missing and not extra, (
         f"{call}: every result must arrive exactly once; missing {sorted(missing.elements())}, "
@@ -54,17 +55,17 @@ def assert_exactly_once(results: list, count: int, call: str) -> None:
 @pytest.mark.parametrize("chunksize", [None, 1, 7])
 def test_local_backends_return_every_result_in_input_order(exercise, backend, chunksize):
     got = exercise.dmap(workloads.square, range(40), backend=backend, workers=3, chunksize=chunksize)
-    assert got == SQUARES, f"dmap(square, range(40), backend={backend!r}, chunksize={chunksize}) returned {got}"
+    assert plain(got) == SQUARES, f"dmap(square, range(40), backend={backend!r}, chunksize={chunksize}) returned {got}"
     got = exercise.dmap(workloads.square, (x for x in range(40)), backend=backend, workers=3, chunksize=chunksize)
-    assert got == SQUARES, f"dmap over a generator (backend={backend!r}, chunksize={chunksize}) returned {got}"
+    assert plain(got) == SQUARES, f"dmap over a generator (backend={backend!r}, chunksize={chunksize}) returned {got}"
     got = exercise.dmap(workloads.square, [], backend=backend)
-    assert got == [], f"dmap over an empty list returned {got!r}, expected []"
+    assert plain(got) == [], f"dmap over an empty list returned {got!r}, expected []"
 
 
 @pytest.mark.task(1)
 def test_ordered_results_keep_input_order_when_later_items_finish_first(exercise, tmp_path):
     got = exercise.dmap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1)
-    assert got == [0, 1, 2, 3], (
+    assert plain(got) == [0, 1, 2, 3], (
         f"item 0 finished last on purpose; with ordered=True dmap must still return [0, 1, 2, 3], got {got}"
     )
 
@@ -72,7 +73,7 @@ def test_ordered_results_keep_input_order_when_later_items_finish_first(exercise
 @pytest.mark.task(1)
 def test_a_coroutine_function_runs_on_the_asyncio_backend(exercise):
     got = exercise.dmap(workloads.async_wait, [0.01] * 12, backend="asyncio", workers=12)
-    assert got == [0.01] * 12, f"dmap(async_wait, [0.01] * 12, backend='asyncio') returned {got}"
+    assert plain(got) == [0.01] * 12, f"dmap(async_wait, [0.01] * 12, backend='asyncio') returned {got}"
 
 
 @pytest.mark.task(1)
@@ -95,7 +96,7 @@ def test_processes_run_chunks_at_the_same_time_in_several_worker_processes(exerc
     with cluster("processes", workers=2, mp_context=mp_context) as backend:
         got = exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
-    assert got == [0, 1], f"dmap(overlap_probe, ...) returned {got}, expected [0, 1]"
+    assert plain(got) == [0, 1], f"dmap(overlap_probe, ...) returned {got}, expected [0, 1]"
     inside, pids = workloads.overlap_report(tmp_path)
     assert inside >= 2, (
         f"under {mp_context.get_start_method()}, at most {inside} probe was running at once on 2 worker "
@@ -108,7 +109,7 @@ def test_processes_run_chunks_at_the_same_time_in_several_worker_processes(exerc
 def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
     items = [1000 + 37 * i for i in range(30)]
     got = exercise.dmap(workloads.spin, items, backend="processes", workers=2)
-    assert got == [workloads.spin(n) for n in items], "dmap(spin, items, backend='processes') differs from the serial results"
+    assert plain(got) == [workloads.spin(n) for n in items], "dmap(spin, items, backend='processes') differs from the serial results"
 
 
 # --------------------------------------------------------------------------- task 3
@@ -117,7 +118,7 @@ def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
 @pytest.mark.task(3)
 def test_unordered_results_arrive_as_chunks_complete(exercise, tmp_path):
     got = list(exercise.imap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1, ordered=False))
-    assert sorted(got) == [0, 1, 2, 3], f"imap(..., ordered=False) returned {got}: every result exactly once expected"
+    assert sorted(plain(got)) == [0, 1, 2, 3], f"imap(..., ordered=False) returned {got}: every result exactly once expected"
     assert got[-1] == 0, f"item 0 finished last on purpose; with ordered=False it must come last, got {got}"
 
 
@@ -148,7 +149,7 @@ def test_imap_reads_an_endless_input_only_a_bounded_way_ahead(exercise, ordered)
         ahead = max(ahead, source.pulled - count)
     results.close()
     if ordered:
-        assert consumed == [x * x for x in range(200)], "the first 200 results of imap over count() are wrong"
+        assert plain(consumed) == [x * x for x in range(200)], "the first 200 results of imap over count() are wrong"
     else:
         assert len(set(consumed)) == 200, "imap(..., ordered=False) repeated a result"
     assert ahead <= 64, (
@@ -167,8 +168,8 @@ def test_an_exception_in_fn_reaches_the_caller_with_type_message_and_index(exerc
     with pytest.raises(ItemError) as caught:
         exercise.dmap(workloads.fail_on, items, backend=backend, workers=2, chunksize=4)
     error = caught.value
-    assert error.index == 13, f"fail_on raised on item 13, but ItemError.index is {error.index}"
-    assert error.exc_type == "ValueError", f"fail_on raised ValueError, but ItemError.exc_type is {error.exc_type!r}"
+    assert plain(error.index) == 13, f"fail_on raised on item 13, but ItemError.index is {error.index}"
+    assert plain(error.exc_type) == "ValueError", f"fail_on raised ValueError, but ItemError.exc_type is {error.exc_type!r}"
     assert "refusing item 13" in str(error), f"the original message is missing from {str(error)!r}"
 
 
@@ -178,7 +179,7 @@ def test_ordered_imap_yields_every_result_before_the_failing_item_then_raises(ex
     with pytest.raises(ItemError):
         for result in exercise.imap(workloads.fail_on, [[x, 13] for x in range(40)], backend="threads", workers=2, chunksize=4):
             got.append(result)
-    assert got == SQUARES[:13], f"before ItemError for item 13, imap yielded {got}; expected the 13 results before it"
+    assert plain(got) == SQUARES[:13], f"before ItemError for item 13, imap yielded {got}; expected the 13 results before it"
 
 
 @pytest.mark.task(4)
@@ -188,7 +189,7 @@ def test_a_timeout_raises_timeout_error_and_leaves_no_worker_busy(exercise):
             exercise.dmap(workloads.io_wait, [8] * 4, backend=backend, chunksize=1, timeout=0.5)
         # Had the abandoned 8 s items kept the workers busy, this map would time out too.
         got = exercise.dmap(workloads.square, range(6), backend=backend, timeout=4)
-        assert got == SQUARES[:6], f"after a timed-out map the same cluster returned {got}"
+        assert plain(got) == SQUARES[:6], f"after a timed-out map the same cluster returned {got}"
     with pytest.raises(TimeoutError):
         exercise.dmap(workloads.io_wait, [8] * 2, backend="processes", workers=2, timeout=0.5)
 
@@ -207,7 +208,7 @@ def test_a_chunk_whose_worker_dies_is_retried_and_every_result_arrives_once(exer
     call = f"dmap(crash_once, 24 items, chunksize=2, ordered={ordered})"
     assert_exactly_once(got, 24, call)
     if ordered:
-        assert got == [x * x for x in range(24)], f"{call} returned {got}: not in input order"
+        assert plain(got) == [x * x for x in range(24)], f"{call} returned {got}: not in input order"
     died = workloads.crashed(tmp_path)
     assert sorted(died) == [3, 11, 17], f"expected items 3, 11 and 17 to kill their worker once each; crashed: {died}"
 
@@ -218,7 +219,7 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
         with pytest.raises(WorkerLost):
             exercise.dmap(workloads.die, [1], backend=backend, retries=1, timeout=30)
         got = exercise.dmap(workloads.square, range(6), backend=backend)
-        assert got == SQUARES[:6], f"after a poison item the cluster returned {got}"
+        assert plain(got) == SQUARES[:6], f"after a poison item the cluster returned {got}"
 
 
 # --------------------------------------------------------------------------- task 6
@@ -228,7 +229,7 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
 def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise, tmp_path):
     with cluster("pyro", workers=2) as backend:
         got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=3)
-        assert got == SQUARES, f"dmap(square, range(40), backend=pyro) returned {got}"
+        assert plain(got) == SQUARES, f"dmap(square, range(40), backend=pyro) returned {got}"
         exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
         with pytest.raises(ItemError) as caught:
@@ -236,7 +237,7 @@ def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise
     inside, pids = workloads.overlap_report(tmp_path)
     assert inside >= 2 and len(pids) >= 2, f"on 2 Pyro workers at most {inside} probe ran at once (PIDs {sorted(pids)})"
     assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the Pyro workers are {sorted(worker_pids)}"
-    assert (caught.value.index, caught.value.exc_type) == (7, "ValueError"), f"got {caught.value!r}"
+    assert plain((caught.value.index, caught.value.exc_type)) == (7, "ValueError"), f"got {caught.value!r}"
 
 
 @pytest.mark.task(6)
@@ -255,7 +256,7 @@ def test_pyro_resubmits_the_chunk_of_a_worker_that_died(exercise, tmp_path):
 def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
     with cluster("celery", workers=2) as backend:
         got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=5)
-        assert got == SQUARES, f"dmap(square, range(40), backend=celery) returned {got}"
+        assert plain(got) == SQUARES, f"dmap(square, range(40), backend=celery) returned {got}"
         exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
         with pytest.raises(ItemError) as caught:
@@ -263,7 +264,7 @@ def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
     inside, pids = workloads.overlap_report(tmp_path)
     assert inside >= 2 and len(pids) >= 2, f"on 2 Celery pool processes at most {inside} probe ran at once (PIDs {sorted(pids)})"
     assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the pool processes are {sorted(worker_pids)}"
-    assert (caught.value.index, caught.value.exc_type) == (9, "ValueError"), f"got {caught.value!r}"
+    assert plain((caught.value.index, caught.value.exc_type)) == (9, "ValueError"), f"got {caught.value!r}"
 
 
 @pytest.mark.task(7)
