@@ -34,7 +34,7 @@ from course.capstone import Backend, ItemError, WorkerLost, check_callable, open
 
 IN_FLIGHT_PER_WORKER = 2  # one chunk running and one waiting per worker: no idle gap
 CHUNKS_PER_WORKER = 4  # enough chunks to balance uneven items, few enough to keep messaging cheap
-MAX_CHUNKSIZE = 1024
+MAX_CHUNKSIZE = 16384  # bounds one message (and one lost chunk) on huge inputs
 
 
 def dmap(
@@ -75,7 +75,8 @@ def imap(
     chunksize  items per chunk; None picks ~4 chunks per worker for a sized input
     ordered    True: results in input order; False: as chunks complete
     timeout    seconds from the call until the last result, or None
-    retries    how many times a chunk whose worker died is submitted again
+    retries    how many times a chunk whose worker died is submitted again (after the
+               first loss its items are retried one by one, each with these retries)
     """
     check_callable(fn, backend)  # a lambda on a remote backend fails now, not at the first next()
     if chunksize is not None and chunksize < 1:
@@ -115,7 +116,10 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
         size = choose_chunksize(items, runner, chunksize)
         chunks = enumerate(chunked(items, size))
         window = IN_FLIGHT_PER_WORKER * runner.workers
-        pending: dict[Future, tuple[int, list, int]] = {}  # future -> (chunk number, chunk, attempts)
+        # future -> (chunk number, items, attempts, part): part is None for a whole chunk,
+        # or the item's place in its chunk once a lost chunk is retried item by item.
+        pending: dict[Future, tuple[int, list, int, int | None]] = {}
+        split: dict[int, list] = {}  # chunk number -> outcomes of its items, retried one by one
         finished: dict[int, dict] = {}  # ordered: outcomes waiting for their turn
         next_number = 0  # ordered: the chunk to hand over next
         outstanding = 0  # chunks read from the input and not yet handed over
@@ -128,7 +132,7 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
                     except StopIteration:
                         exhausted = True
                         break
-                    pending[runner.submit(task, chunk)] = (number, chunk, 0)
+                    pending[runner.submit(task, chunk)] = (number, chunk, 0, None)
                     outstanding += 1
                 if not pending:
                     return
@@ -139,18 +143,31 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
                         f"dmap: timeout={timeout} s passed with {len(pending)} chunk(s) still running on {runner.description}"
                     )
                 for future in done:
-                    number, chunk, attempts = pending.pop(future)
+                    number, chunk, attempts, part = pending.pop(future)
                     try:
                         outcome = future.result()
                     except WorkerLost as lost:
+                        index = number * size + (part or 0)
                         if attempts >= retries:
                             raise WorkerLost(
-                                f"the chunk starting at item {number * size} was lost {attempts + 1} times "
+                                f"the chunk starting at item {index} was lost {attempts + 1} times "
                                 f"(retries={retries}); last: {lost}",
-                                index=number * size,
+                                index=index,
                             ) from lost
-                        pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1)
+                        if part is None and len(chunk) > 1:
+                            # Which item killed the worker is unknown: retry the items one by
+                            # one, so a bad item uses up only its own retries.
+                            split[number] = [None] * len(chunk)
+                            for place, item in enumerate(chunk):
+                                pending[runner.submit(task, [item])] = (number, [item], attempts + 1, place)
+                        else:
+                            pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1, part)
                         continue
+                    if part is not None:
+                        split[number][part] = outcome
+                        if any(piece is None for piece in split[number]):
+                            continue
+                        outcome = _joined(split.pop(number))
                     if ordered:
                         finished[number] = outcome
                         continue
@@ -166,6 +183,16 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
                 future.cancel()
             if any(not future.done() for future in pending):
                 runner.abort()
+
+
+def _joined(pieces: list[dict]) -> dict:
+    """One chunk's outcome from the outcomes of its items, run one at a time."""
+    results: list = []
+    for place, piece in enumerate(pieces):
+        results += piece["results"]
+        if not piece["ok"]:
+            return {**piece, "results": results, "offset": place + piece["offset"]}
+    return {"ok": True, "results": results}
 
 
 def _results(outcome: dict, start: int) -> Iterator:

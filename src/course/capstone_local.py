@@ -83,8 +83,10 @@ class ThreadBackend(Backend):
 class AsyncioBackend(Backend):
     """An event loop in its own thread; `workers` chunks run concurrently on it.
 
-    A coroutine function is awaited on the loop; a plain function runs in
-    `asyncio.to_thread`, so a blocking call never stalls the other chunks.
+    A coroutine function is awaited on the loop, item by item; a plain
+    function runs a whole chunk in one `asyncio.to_thread` call (one thread
+    hand-off per chunk, not per item), so a blocking call never stalls the
+    other chunks.
     """
 
     name = "asyncio"
@@ -113,13 +115,12 @@ class AsyncioBackend(Backend):
         self._tasks.add(asyncio.current_task())
         try:
             async with self._slots:
+                if not is_coroutine_function(fn):
+                    return await asyncio.to_thread(run_chunk, fn, chunk)
                 results = []
                 for offset, item in enumerate(chunk):
                     try:
-                        if is_coroutine_function(fn):
-                            results.append(await fn(item))
-                        else:
-                            results.append(await asyncio.to_thread(fn, item))
+                        results.append(await fn(item))
                     except Exception as error:
                         return error_outcome(offset, error, results)
                 return {"ok": True, "results": results}

@@ -10,12 +10,14 @@ LOSES = [5, 6]
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [
     (
-        '                        pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1)\n',
+        '                        else:\n'
+        '                            pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1, part)\n',
 
-        '                        pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1)\n'
-        '                        for other, (n, c, a) in list(pending.items()):  # BUG: resubmits chunks still running\n'
+        '                        else:\n'
+        '                            pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1, part)\n'
+        '                        for other, (n, c, a, p) in list(pending.items()):  # BUG: resubmits chunks still running\n'
         '                            if n != number:\n'
-        '                                pending[runner.submit(task, c)] = (n, c, a)\n',
+        '                                pending[runner.submit(task, c)] = (n, c, a, p)\n',
     ),
     (
         '                        continue\n'
@@ -25,4 +27,3 @@ PATCH = [
         '                    outstanding = max(0, outstanding - 1)\n',
     ),
 ]
-

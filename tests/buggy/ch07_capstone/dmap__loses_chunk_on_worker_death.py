@@ -11,7 +11,14 @@ LOSES = [5, 6]
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [
     (
-        '                        pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1)\n',
+        '                        if part is None and len(chunk) > 1:\n'
+        '                            # Which item killed the worker is unknown: retry the items one by\n'
+        '                            # one, so a bad item uses up only its own retries.\n'
+        '                            split[number] = [None] * len(chunk)\n'
+        '                            for place, item in enumerate(chunk):\n'
+        '                                pending[runner.submit(task, [item])] = (number, [item], attempts + 1, place)\n'
+        '                        else:\n'
+        '                            pending[runner.submit(task, chunk)] = (number, chunk, attempts + 1, part)\n',
 
         '                        if ordered:  # BUG: the lost chunk counts as done, with no results\n'
         '                            finished[number] = {"ok": True, "results": []}\n'
@@ -19,4 +26,3 @@ PATCH = [
         '                            outstanding -= 1\n',
     ),
 ]
-

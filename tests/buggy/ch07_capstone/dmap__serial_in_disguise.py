@@ -10,10 +10,10 @@ LOSES = [2]
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [
     (
-        '                    pending[runner.submit(task, chunk)] = (number, chunk, 0)\n',
+        '                    pending[runner.submit(task, chunk)] = (number, chunk, 0, None)\n',
 
         '                    future = runner.submit(task, chunk)\n'
-        '                    pending[future] = (number, chunk, 0)\n',
+        '                    pending[future] = (number, chunk, 0, None)\n',
     ),
     (
         '                    outstanding += 1\n',

@@ -214,6 +214,18 @@ def test_a_chunk_whose_worker_dies_is_retried_and_every_result_arrives_once(exer
 
 
 @pytest.mark.task(5)
+def test_a_chunk_of_items_that_each_crash_once_still_gives_every_result_once(exercise, tmp_path):
+    """Retrying the whole chunk would lose it once per bad item, past any retry budget."""
+    items = crash_items(tmp_path, 12, crashing={4, 5, 6, 7})
+    with cluster("processes", workers=2) as backend:
+        got = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=4, retries=2)
+    call = "dmap(crash_once, 12 items, chunksize=4, retries=2) with items 4-7 (one chunk) each crashing once"
+    assert_exactly_once(got, 12, call)
+    assert plain(got) == [x * x for x in range(12)], f"{call} returned {got}: not in input order"
+    assert sorted(workloads.crashed(tmp_path)) == [4, 5, 6, 7], f"crashed: {workloads.crashed(tmp_path)}"
+
+
+@pytest.mark.task(5)
 def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise):
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost):
