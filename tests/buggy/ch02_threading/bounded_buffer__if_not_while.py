@@ -6,40 +6,31 @@ empty deque (IndexError), a producer appends to a full buffer (it grows past
 its capacity).
 """
 
-from __future__ import annotations
-
-import threading
-from collections import deque
-from typing import Any
-
 LOSES = [4]
 
+# The reference solution with these replacements (old, new): the mistake, and nothing else.
+PATCH = [
+    (
+        '    """A FIFO buffer of at most `capacity` items, safe for many threads."""\n'
+        '\n',
 
-class BoundedBuffer:
-    def __init__(self, capacity: int):
-        if capacity < 1:
-            raise ValueError(f"capacity must be at least 1, got {capacity!r}")
-        self.capacity = capacity
-        self._items: deque[Any] = deque()
-        self._changed = threading.Condition()
+        "",
+    ),
+    (
+        '            if not self._changed.wait_for(lambda: len(self._items) < self.capacity, timeout):\n'
+        '                raise TimeoutError(f"buffer still full after {timeout} s")\n',
 
-    def __len__(self) -> int:
-        with self._changed:
-            return len(self._items)
+        '            if len(self._items) >= self.capacity:\n'
+        '                if not self._changed.wait(timeout):\n'
+        '                    raise TimeoutError("buffer full")\n',
+    ),
+    (
+        '            if not self._changed.wait_for(lambda: self._items, timeout):\n'
+        '                raise TimeoutError(f"buffer still empty after {timeout} s")\n',
 
-    def put(self, item: Any, timeout: float | None = None) -> None:
-        with self._changed:
-            if len(self._items) >= self.capacity:
-                if not self._changed.wait(timeout):
-                    raise TimeoutError("buffer full")
-            self._items.append(item)
-            self._changed.notify_all()
+        '            if not self._items:\n'
+        '                if not self._changed.wait(timeout):\n'
+        '                    raise TimeoutError("buffer empty")\n',
+    ),
+]
 
-    def get(self, timeout: float | None = None) -> Any:
-        with self._changed:
-            if not self._items:
-                if not self._changed.wait(timeout):
-                    raise TimeoutError("buffer empty")
-            item = self._items.popleft()
-            self._changed.notify_all()
-            return item
