@@ -33,7 +33,8 @@ What the map must do (the graded tests check each point):
    traceback)` where `index` is the failing item's position in the input;
    in order, after the results before it. Never swallow an error outcome.
    `timeout` (seconds from the call, as for `Executor.map`) raises
-   `TimeoutError` and calls `backend.abort()`, so no worker stays busy.
+   `TimeoutError` and calls `backend.abort()`, so no worker stays busy; the
+   same goes for a caller that stops iterating early (`it.close()`).
 5. Retries: a chunk whose future failed with `WorkerLost` is submitted again,
    up to `retries` times (then raise `WorkerLost(message, index=...)`), and
    its results are handed over exactly once. Which item killed the worker is

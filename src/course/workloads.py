@@ -104,6 +104,42 @@ def die(x):
     os._exit(1)
 
 
+def die_counted(item):
+    """`item = [x, marker_dir]`: notes the attempt in `marker_dir`, then kills its process.
+
+    A poison item that leaves a trace of every attempt, so a test can check
+    that `retries=2` means exactly three runs, not four.
+    """
+    x, marker_dir = item
+    Path(marker_dir, f"attempt-{x}-{os.getpid()}-{time.monotonic_ns()}").touch()
+    os._exit(1)
+
+
+def attempts(marker_dir: str | os.PathLike, x) -> int:
+    return len(list(Path(marker_dir).glob(f"attempt-{x}-*")))
+
+
+def started_then_wait(item):
+    """`item = [x, marker_dir, seconds]`: notes that x started, waits, notes that it finished.
+
+    Lets a test see which items began, or ran on to their end, after the
+    caller stopped the map.
+    """
+    x, marker_dir, seconds = item
+    Path(marker_dir, f"started-{x}").touch()
+    time.sleep(seconds)
+    Path(marker_dir, f"finished-{x}").touch()
+    return x
+
+
+def started(marker_dir: str | os.PathLike) -> int:
+    return len(list(Path(marker_dir).glob("started-*")))
+
+
+def finished(marker_dir: str | os.PathLike) -> int:
+    return len(list(Path(marker_dir).glob("finished-*")))
+
+
 def overlap_probe(item):
     """`item = [x, probe_dir, wanted, timeout]`: proves parallelism across processes.
 

@@ -12,6 +12,8 @@ and stopped before it ends, so the leak check sees nothing left behind.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections import Counter
 
 import pytest
@@ -21,6 +23,16 @@ from course.capstone import ItemError, WorkerLost, cluster
 from course.testing import plain
 
 SQUARES = [x * x for x in range(40)]
+HOLD = threading.Event()  # released by the tests below; the holds end at a deadline anyway
+
+
+def held_first(x):
+    """Items 0 and 1 are slow (until HOLD is set, 1 s at most); item 3 fails; others square."""
+    if x < 2:
+        HOLD.wait(1.0)
+    if x == 3:
+        raise ValueError("refusing item 3")
+    return x * x
 
 
 def probe_items(folder, count: int, wanted: int, timeout: float = 3.0) -> list:
@@ -158,6 +170,38 @@ def test_imap_reads_an_endless_input_only_a_bounded_way_ahead(exercise, ordered)
     )
 
 
+@pytest.mark.task(3)
+def test_the_reorder_buffer_counts_as_work_in_flight(exercise):
+    """While item 0 is slow, later chunks finish and wait for their turn: they still count."""
+    source = CountingInput()
+
+    def release_when_far_ahead():
+        for x in iter(source):
+            if source.pulled > 64:
+                HOLD.set()
+            yield x
+
+    HOLD.clear()
+    results = exercise.imap(held_first_or_square, release_when_far_ahead(), backend="threads", workers=2, chunksize=1)
+    try:
+        first = next(results)
+        pulled = source.pulled
+    finally:
+        results.close()
+        HOLD.set()
+    assert plain(first) == 0, f"the first result of an ordered imap is {first!r}, expected 0"
+    assert pulled <= 64, (
+        f"while item 0 was still running, imap read {pulled} items of an endless input: chunks that finished "
+        f"early and wait in the reorder buffer are still in flight, and must count against the bound"
+    )
+
+
+def held_first_or_square(x):
+    if x == 0:
+        HOLD.wait(1.0)
+    return x * x
+
+
 # --------------------------------------------------------------------------- task 4
 
 
@@ -180,6 +224,54 @@ def test_ordered_imap_yields_every_result_before_the_failing_item_then_raises(ex
         for result in exercise.imap(workloads.fail_on, [[x, 13] for x in range(40)], backend="threads", workers=2, chunksize=4):
             got.append(result)
     assert plain(got) == SQUARES[:13], f"before ItemError for item 13, imap yielded {got}; expected the 13 results before it"
+
+
+@pytest.mark.task(4)
+def test_an_error_waits_for_the_results_before_it_even_when_its_chunk_finishes_first(exercise):
+    HOLD.clear()
+    got = []
+    try:
+        with pytest.raises(ItemError) as caught:
+            for result in exercise.imap(held_first, range(8), backend="threads", workers=2, chunksize=2):
+                got.append(result)
+    finally:
+        HOLD.set()
+    assert plain(got) == [0, 1, 4], (
+        f"items 0 and 1 were slow and item 3 failed: ordered imap yielded {got} before raising, expected [0, 1, 4] "
+        f"(every result before the failing item, in order, even when the failing chunk finishes first)"
+    )
+    assert plain(caught.value.index) == 3
+
+
+@pytest.mark.task(4)
+def test_the_timeout_counts_from_the_call_not_from_each_wait(exercise):
+    with cluster("threads", workers=1) as backend:
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            exercise.dmap(workloads.io_wait, [0.3] * 12, backend=backend, chunksize=1, timeout=1.0)
+        elapsed = time.monotonic() - started
+    assert elapsed < 5.0, (
+        f"dmap(io_wait, [0.3] * 12, timeout=1.0) on one worker raised only after {elapsed:.1f} s: "
+        f"the timeout is for the whole map, counted from the call, not for each wait"
+    )
+
+
+@pytest.mark.task(4)
+def test_stopping_an_imap_early_stops_its_work(exercise, tmp_path):
+    items = [[x, str(tmp_path), 0.3] for x in range(40)]
+    with cluster("processes", workers=2) as backend:
+        results = exercise.imap(workloads.started_then_wait, items, backend=backend, chunksize=1)
+        next(results)
+        results.close()
+        begun, ended = workloads.started(tmp_path), workloads.finished(tmp_path)
+        watch_until = time.monotonic() + 1.5
+        while time.monotonic() < watch_until:
+            threading.Event().wait(0.05)
+            now_begun, now_ended = workloads.started(tmp_path), workloads.finished(tmp_path)
+            assert (now_begun, now_ended) == (begun, ended), (
+                f"after the caller closed the imap, {now_begun - begun} more items started and {now_ended - ended} "
+                f"more ran to their end: a generator's finally must cancel what is pending and stop what runs"
+            )
 
 
 @pytest.mark.task(4)
@@ -223,6 +315,16 @@ def test_a_chunk_of_items_that_each_crash_once_still_gives_every_result_once(exe
     assert_exactly_once(got, 12, call)
     assert plain(got) == [x * x for x in range(12)], f"{call} returned {got}: not in input order"
     assert sorted(workloads.crashed(tmp_path)) == [4, 5, 6, 7], f"crashed: {workloads.crashed(tmp_path)}"
+
+
+@pytest.mark.task(5)
+@pytest.mark.parametrize("retries", [0, 2])
+def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, retries):
+    with cluster("processes", workers=2) as backend:
+        with pytest.raises(WorkerLost):
+            exercise.dmap(workloads.die_counted, [[7, str(tmp_path)]], backend=backend, retries=retries, timeout=30)
+    runs = workloads.attempts(tmp_path, 7)
+    assert runs == retries + 1, f"with retries={retries} the poison item ran {runs} times, expected {retries + 1}"
 
 
 @pytest.mark.task(5)

@@ -1,0 +1,12 @@
+"""Known-buggy: an off-by-one in the retry limit: retries=2 runs a poison item four times."""
+
+LOSES = [5]
+
+# The reference solution with these replacements (old, new): the mistake, and nothing else.
+PATCH = [
+    (
+        '                        if attempts >= retries:\n',
+
+        '                        if attempts > retries:  # BUG: one run too many\n',
+    ),
+]
