@@ -35,6 +35,8 @@ from course.capstone import Backend, ItemError, WorkerLost, check_callable, open
 IN_FLIGHT_PER_WORKER = 2  # one chunk running and one waiting per worker: no idle gap
 CHUNKS_PER_WORKER = 4  # enough chunks to balance uneven items, few enough to keep messaging cheap
 MAX_CHUNKSIZE = 16384  # bounds one message (and one lost chunk) on huge inputs
+CHEAP_MESSAGING = 0.05  # seconds of messaging in all below which every item travels alone
+MAP_CHUNK_COST = 10e-6  # this module's own bookkeeping per chunk (a future, a wait), on any backend
 
 
 def dmap(
@@ -91,8 +93,12 @@ def choose_chunksize(items: Iterable, backend: Backend, chunksize: int | None) -
     """About `CHUNKS_PER_WORKER` chunks per worker for a sized input, bounded.
 
     Fewer, larger chunks amortise the messaging cost; several per worker
-    still balance the load when items take uneven time. An input of unknown
-    length (a generator) gets the backend's default.
+    still balance the load when items take uneven time. When sending every
+    item on its own costs little in all (`backend.chunk_cost` plus our own
+    `MAP_CHUNK_COST` per chunk, under `CHEAP_MESSAGING` seconds), chunks of one
+    balance the load best: 20 items on 2 workers in chunks of 3 leave one
+    worker idle for a whole chunk. An input of unknown length (a generator)
+    gets the backend's default.
     """
     if chunksize is not None:
         return chunksize
@@ -100,6 +106,8 @@ def choose_chunksize(items: Iterable, backend: Backend, chunksize: int | None) -
         count = len(items)  # type: ignore[arg-type]
     except TypeError:
         return backend.default_chunksize
+    if count * (backend.chunk_cost + MAP_CHUNK_COST) <= CHEAP_MESSAGING:
+        return 1
     return max(1, min(MAX_CHUNKSIZE, math.ceil(count / (CHUNKS_PER_WORKER * backend.workers))))
 
 
