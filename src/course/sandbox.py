@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -55,7 +55,6 @@ class Outcome:
     result_data: bytes
     duration: float
     stopped_because: str = ""  # empty when the run ended on its own
-    confinement: list[str] = field(default_factory=list)
 
 
 def _is_root() -> bool:
@@ -230,7 +229,6 @@ class ConfinedRun:
         self.stdin_data = stdin_data
         self.read_only = read_only
         self.tools = available_tools()
-        self.confinement: list[str] = []
         self.stopped_because = ""
         self.cgroup = _pids_cgroup() if sys.platform.startswith("linux") and _is_root() else None
         self._seen: dict[int, str] = {}  # pid -> start time, for every process of the run seen
@@ -240,11 +238,9 @@ class ConfinedRun:
         if self.tools.sandbox_user:
             uid, gid = self.tools.sandbox_user
             command = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--", *command]
-            self.confinement.append(f"runs as uid {uid}")
         if self.tools.drop_capabilities:
             # Without capabilities, root code cannot lift the limits set below.
             command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
-            self.confinement.append("capabilities dropped")
         if self.tools.namespaces:
             # Its own PID namespace and /proc: it cannot see or signal the grader, and all of it dies
             # with its first process. Its own mount namespace: the course's files, the
@@ -252,7 +248,6 @@ class ConfinedRun:
             folders = sorted({str(p.resolve()) for p in self.read_only if p.is_dir()})
             command = ["unshare", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child", "--propagation", "private", "--",
                        "sh", "-c", _BIND_READ_ONLY, "course-sandbox", *folders, "--", *command]
-            self.confinement.append("own PID and mount namespaces, course files read-only")
         return command
 
     def _limit_child(self) -> None:
@@ -327,8 +322,6 @@ class ConfinedRun:
         if self.cgroup is not None:
             # A little headroom over the cap, so the watchdog sees the cap reached and stops the run.
             (self.cgroup / "pids.max").write_text(str(self.limits.max_processes + 4))
-            self.confinement.append(f"pids cgroup (max {self.limits.max_processes})")
-        self.confinement.append(f"memory {self.limits.memory_bytes // 2**20} MiB, time {self.limits.wall_clock:g} s")
         process = subprocess.Popen(
             command,
             stdin=subprocess.PIPE,
@@ -370,7 +363,6 @@ class ConfinedRun:
             result_data=bytes(results),
             duration=time.monotonic() - started,
             stopped_because=self.stopped_because,
-            confinement=self.confinement,
         )
 
     def _watch(self, process: subprocess.Popen, started: float) -> None:
