@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CATALOGUE_NAME = "course.toml"
-TASK_MARK = re.compile(r"pytest\.mark\.task\(\s*(\d+)\s*\)")
+TASK_MARK = re.compile(r"""pytest\.mark\.task\(\s*["']([^"']*)["']\s*\)""")
+TASK_ID = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class CatalogueError(Exception):
@@ -24,7 +25,11 @@ class CatalogueError(Exception):
 
 @dataclass(frozen=True)
 class Task:
-    number: int  # 1-based, the argument of @pytest.mark.task(n)
+    """One graded task. Tests name it by `id` (@pytest.mark.task("id")), never by
+    position, so reordering tasks in course.toml cannot move tests between them."""
+
+    id: str
+    number: int  # 1-based position, for display only
     title: str
     points: int
     hint: str
@@ -55,11 +60,12 @@ class Exercise:
         """Where the module lives inside a tree (exercises/, solutions/ or a submission)."""
         return Path(self.chapter) / f"{self.module}.py"
 
-    def task(self, number: int) -> Task:
+    def task(self, key: str | int) -> Task:
+        """A task by its id, or by its position as a learner types it (`course hint ID 2`)."""
         for task in self.tasks:
-            if task.number == number:
+            if key in (task.id, task.number, str(task.number)):
                 return task
-        raise KeyError(number)
+        raise KeyError(key)
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ class BuggyVariant:
 
     exercise: Exercise
     path: Path
-    loses: tuple[int, ...]  # task numbers it must lose in every repeat
+    loses: tuple[str, ...]  # task ids it must lose in every repeat
     patch: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -249,14 +255,19 @@ class _Reader:
         tasks = []
         for number, raw_task in enumerate(raw_tasks, start=1):
             task_entry = f"{entry} task {number}"
+            task_id = self.text(raw_task, task_entry, "id")
+            if not TASK_ID.fullmatch(task_id):
+                raise self.fail(task_entry, "id", f"must be lower_case_with_underscores, not {task_id!r}")
             tasks.append(
                 Task(
+                    task_id,
                     number,
                     self.text(raw_task, task_entry, "title"),
                     self.number(raw_task, task_entry, "points", None, int),
                     self.text(raw_task, task_entry, "hint"),
                 )
             )
+        self.unique([task.id for task in tasks], entry, "task id")
         return Exercise(
             id=exercise_id,
             chapter=chapter,
@@ -277,18 +288,18 @@ def _check_files(catalogue: Catalogue, exercise: Exercise) -> None:
     test_file = catalogue.test_file(exercise)
     if not test_file.is_file():
         raise CatalogueError(f"{entry}: its graded tests {test_file.relative_to(catalogue.root)} do not exist")
-    known = {task.number for task in exercise.tasks}
-    for number in sorted(marked_tasks(test_file)):
-        if number not in known:
+    known = [task.id for task in exercise.tasks]
+    for task_id in sorted(marked_tasks(test_file)):
+        if task_id not in known:
             raise CatalogueError(
                 f"{catalogue.path}: exercise {exercise.id!r}: field 'tasks': "
-                f"{test_file.relative_to(catalogue.root)} marks task {number}, "
-                f"but the catalogue lists tasks {sorted(known)}"
+                f"{test_file.relative_to(catalogue.root)} marks task {task_id!r}, "
+                f"but the catalogue lists tasks {known}"
             )
 
 
-def marked_tasks(test_file: Path) -> set[int]:
-    return {int(n) for n in TASK_MARK.findall(test_file.read_text(encoding="utf-8"))}
+def marked_tasks(test_file: Path) -> set[str]:
+    return set(TASK_MARK.findall(test_file.read_text(encoding="utf-8")))
 
 
 def _declared(path: Path, name: str):
@@ -312,13 +323,13 @@ def _declared_patch(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(patch)
 
 
-def _declared_losses(path: Path, exercise: Exercise) -> tuple[int, ...]:
-    """Read `LOSES = [task, ...]` from a buggy variant without running it."""
+def _declared_losses(path: Path, exercise: Exercise) -> tuple[str, ...]:
+    """Read `LOSES = ["task id", ...]` from a buggy variant without running it."""
     declared = _declared(path, "LOSES")
     if declared is None:
-        raise CatalogueError(f"{path}: a buggy variant must declare LOSES = [task numbers it must lose]")
+        raise CatalogueError(f"{path}: a buggy variant must declare LOSES = [ids of the tasks it must lose]")
     losses = tuple(declared)
-    unknown = [n for n in losses if n not in {t.number for t in exercise.tasks}]
+    unknown = [n for n in losses if n not in {t.id for t in exercise.tasks}]
     if not losses or unknown:
         raise CatalogueError(f"{path}: LOSES must name tasks of {exercise.id!r}, got {losses!r}")
     return losses

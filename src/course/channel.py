@@ -69,9 +69,9 @@ class Sender:
             data = data[os.write(self._fd, data):]
 
 
-def _task_of(item: pytest.Item) -> int | None:
+def _task_of(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("task")
-    return int(marker.args[0]) if marker and marker.args else None
+    return str(marker.args[0]) if marker and marker.args else None
 
 
 def _repeat_of(item: pytest.Item) -> int:

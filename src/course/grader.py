@@ -28,7 +28,7 @@ PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 @dataclass
 class TestResult:
     id: str
-    task: int | None
+    task: str | None
     repeat: int
     passed: bool
     message: str = ""
@@ -190,7 +190,7 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
         )
         for entry in collected
     ]
-    tasks = [TaskResult(task, [t for t in tests if t.task == task.number]) for task in exercise.tasks]
+    tasks = [TaskResult(task, [t for t in tests if t.task == task.id]) for task in exercise.tasks]
     return ExerciseResult(exercise, tasks, duration=outcome.duration, problem=problem, output=outcome.output, repeats=repeats)
 
 

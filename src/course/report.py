@@ -44,6 +44,7 @@ def exercise_as_dict(result: ExerciseResult) -> dict[str, Any]:
         "repeats": result.repeats,
         "tasks": [
             {
+                "id": task.task.id,
                 "number": task.task.number,
                 "title": task.task.title,
                 "points": task.earned,

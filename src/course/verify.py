@@ -45,13 +45,13 @@ def _why(result: ExerciseResult) -> str:
     parts = [result.problem] if result.problem else []
     for task in failing[:2]:
         first = task.failures[0] if task.failures else None
-        parts.append(f"task {task.task.number}: " + (first.message.splitlines()[0] if first and first.message else "no test ran"))
+        parts.append(f"task {task.task.id}: " + (first.message.splitlines()[0] if first and first.message else "no test ran"))
     return "; ".join(parts)
 
 
 def check_solution(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
     result = _graded(catalogue, exercise, _source(catalogue, "solutions", exercise), repeats)
-    untested = [t.task.number for t in result.tasks if not t.tests]
+    untested = [t.task.id for t in result.tasks if not t.tests]
     ok = result.complete and not untested
     detail = f"{result.score}/{result.max_score}" + (f", tasks without tests: {untested}" if untested else "")
     return Check(exercise, "solution", ok, detail if ok else f"{detail}: {_why(result)}", result)
@@ -59,16 +59,16 @@ def check_solution(catalogue: Catalogue, exercise: Exercise, repeats: int | None
 
 def check_stub(catalogue: Catalogue, exercise: Exercise, repeats: int | None) -> Check:
     result = _graded(catalogue, exercise, _source(catalogue, "exercises", exercise), repeats)
-    kept = [t.task.number for t in result.tasks if t.earned]
+    kept = [t.task.id for t in result.tasks if t.earned]
     return Check(exercise, "stub", not kept, f"{result.score}/{result.max_score}" + (f", earns tasks {kept}" if kept else ""), result)
 
 
 def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None) -> Check:
     result = _graded(catalogue, variant.exercise, variant.source(catalogue.root / "solutions"), repeats)
     kept = [
-        task.task.number
+        task.task.id
         for task in result.tasks
-        if task.task.number in variant.loses and not task.failed_in_every_repeat(result.repeats)
+        if task.task.id in variant.loses and not task.failed_in_every_repeat(result.repeats)
     ]
     detail = f"{result.score}/{result.max_score}, must lose tasks {list(variant.loses)}"
     if kept:

@@ -55,9 +55,28 @@ def test_a_malformed_catalogue_is_rejected_with_file_entry_and_field(course_copy
 
 def test_a_test_marking_an_unknown_task_is_rejected(course_copy):
     test_file = course_copy / "tests" / "exercises" / "basics" / "test_adder.py"
-    test_file.write_text(test_file.read_text() + "\n\n@pytest.mark.task(7)\ndef test_more(exercise):\n    pass\n")
-    with pytest.raises(CatalogueError, match="marks task 7, but the catalogue lists tasks \\[1, 2\\]"):
+    test_file.write_text(test_file.read_text() + "\n\n@pytest.mark.task(\"seventh\")\ndef test_more(exercise):\n    pass\n")
+    with pytest.raises(CatalogueError, match="marks task 'seventh', but the catalogue lists tasks \\['positive', 'negative'\\]"):
         catalogue.load(course_copy)
+
+
+def test_a_task_without_an_id_is_rejected(course_copy):
+    toml = course_copy / "course.toml"
+    toml.write_text(toml.read_text().replace('id = "negative"\n', "", 1))
+    with pytest.raises(CatalogueError, match="task 2: field 'id' is missing"):
+        catalogue.load(course_copy)
+
+
+def test_reordering_tasks_keeps_tests_with_their_task(course_copy):
+    toml = course_copy / "course.toml"
+    text = toml.read_text()
+    first, second = text.index("  [[exercises.tasks]]"), text.index("  [[exercises.tasks]]", text.index("  [[exercises.tasks]]") + 1)
+    end = text.index("[[exercises]]", second)
+    swapped = text[:first] + text[second:end].rstrip() + "\n\n" + text[first:second].rstrip() + "\n\n" + text[end:]
+    toml.write_text(swapped)
+    adder = catalogue.load(course_copy).exercise("adder")
+    assert [task.id for task in adder.tasks] == ["negative", "positive"]
+    assert adder.task("positive").number == 2
 
 
 def test_a_buggy_variant_must_declare_what_it_loses(course_copy):

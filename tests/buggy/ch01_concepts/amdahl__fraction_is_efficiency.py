@@ -5,7 +5,7 @@ Efficiency (speedup per worker) is a different quantity: a speedup of 1.6 on
 also hides the slowdowns the exercise asks to report. Tasks 1 and 2 are right.
 """
 
-LOSES = [3]
+LOSES = ["fraction_from_speedup"]
 
 
 def _check(p, n):

@@ -4,7 +4,7 @@ Swapping the roles of p and 1 - p makes a 90 % parallel job scale like a 10 %
 parallel one. Amdahl and the inverse are right.
 """
 
-LOSES = [2]
+LOSES = ["gustafson"]
 
 
 def _check(p, n):

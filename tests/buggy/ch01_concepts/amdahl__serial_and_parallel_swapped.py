@@ -4,7 +4,7 @@
 parallel comes out almost serial. Gustafson and the inverse are right.
 """
 
-LOSES = [1]
+LOSES = ["amdahl"]
 
 
 def _check(p, n):

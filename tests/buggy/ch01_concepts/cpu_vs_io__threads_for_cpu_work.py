@@ -4,7 +4,7 @@ Under the GIL only one of those threads computes at a time, so CPU-bound Python
 gains nothing (the workers all report the caller's PID). Tasks 1 and 3 are right.
 """
 
-LOSES = [2]
+LOSES = ["cpu_in_processes"]
 
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor

@@ -7,7 +7,7 @@ below the threshold. Tasks 2 and 3 are right.
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-LOSES = [1]
+LOSES = ["classify"]
 
 
 def cpu_share(fn, *, wall_clock=time.perf_counter, cpu_clock=time.perf_counter):

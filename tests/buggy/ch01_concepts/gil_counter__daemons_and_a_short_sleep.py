@@ -8,7 +8,7 @@ counting (and be killed mid-way at exit, being daemons) when the function return
 import threading
 import time
 
-LOSES = [3]
+LOSES = ["start_then_join"]
 
 
 class Counter:

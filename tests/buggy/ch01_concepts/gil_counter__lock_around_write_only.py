@@ -6,7 +6,7 @@ taken: the read, the pause and the write must be one critical section.
 
 import threading
 
-LOSES = [2]
+LOSES = ["no_lost_update"]
 
 
 class Counter:

@@ -6,7 +6,7 @@ so it excludes nothing.
 
 import threading
 
-LOSES = [2]
+LOSES = ["no_lost_update"]
 
 
 class Counter:

@@ -6,7 +6,7 @@ switched out after its read overwrites what others wrote meanwhile.
 
 import threading
 
-LOSES = [2]
+LOSES = ["no_lost_update"]
 
 
 class Counter:

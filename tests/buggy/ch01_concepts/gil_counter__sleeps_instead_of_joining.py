@@ -8,7 +8,7 @@ still be running when the function returns: sleeping is not waiting for them.
 import threading
 import time
 
-LOSES = [3]
+LOSES = ["start_then_join"]
 
 
 class Counter:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-LOSES = [5]
+LOSES = ["no_deadlock"]
 
 
 class InsufficientFunds(Exception):

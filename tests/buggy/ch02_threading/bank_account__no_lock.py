@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-LOSES = [2, 3, 4]
+LOSES = ["concurrent_deposits", "no_overdraft", "atomic_transfer"]
 
 
 class InsufficientFunds(Exception):

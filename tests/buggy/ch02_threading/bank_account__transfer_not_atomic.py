@@ -13,7 +13,7 @@ import itertools
 import threading
 from typing import Callable
 
-LOSES = [4]
+LOSES = ["atomic_transfer"]
 
 
 _numbers = itertools.count(1)

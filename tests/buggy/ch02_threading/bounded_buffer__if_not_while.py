@@ -6,7 +6,7 @@ empty deque (IndexError), a producer appends to a full buffer (it grows past
 its capacity).
 """
 
-LOSES = [4]
+LOSES = ["recheck_after_wakeup"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from typing import Any
 
-LOSES = [3]
+LOSES = ["no_lost_wakeup"]
 
 
 class BoundedBuffer:

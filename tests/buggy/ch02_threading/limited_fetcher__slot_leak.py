@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
-LOSES = [4]
+LOSES = ["failure_frees_slot"]
 
 
 class LimitedFetcher:

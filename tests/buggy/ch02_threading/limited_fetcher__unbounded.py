@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Sequence
 
-LOSES = [2]
+LOSES = ["at_most_limit"]
 
 
 class LimitedFetcher:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Sequence
 
-LOSES = [4]
+LOSES = ["stop_and_join"]
 
 Rule = Callable[[float, float, float], float]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Sequence
 
-LOSES = [2]
+LOSES = ["phases_never_mix"]
 
 Rule = Callable[[float, float, float], float]
 

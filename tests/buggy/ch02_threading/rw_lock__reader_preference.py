@@ -6,7 +6,7 @@ when a writer has been waiting for a long time. While readers keep overlapping
 forever. Sharing and exclusion are both right; only fairness is missing.
 """
 
-LOSES = [4]
+LOSES = ["no_writer_starvation"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

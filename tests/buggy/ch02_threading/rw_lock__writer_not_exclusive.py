@@ -11,7 +11,7 @@ import contextlib
 import threading
 from typing import Iterator
 
-LOSES = [3]
+LOSES = ["exclusive_writer"]
 
 
 class RWLock:

@@ -4,7 +4,7 @@
 busy for a caller that is gone.
 """
 
-LOSES = [4]
+LOSES = ["errors_and_timeout"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -1,6 +1,6 @@
 """Known-buggy: an off-by-one in the retry limit: retries=2 runs a poison item four times."""
 
-LOSES = [5]
+LOSES = ["retry_exactly_once"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

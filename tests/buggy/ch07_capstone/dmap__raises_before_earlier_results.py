@@ -4,7 +4,7 @@ With ordered=True the results before the failing item must come first; here
 a failing chunk that finishes before a slow earlier chunk skips them.
 """
 
-LOSES = [4]
+LOSES = ["errors_and_timeout"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

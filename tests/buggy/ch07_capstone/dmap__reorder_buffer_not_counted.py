@@ -5,7 +5,7 @@ chunk are not counted, so an ordered imap over an endless input keeps
 reading while item 0 runs: memory grows without bound.
 """
 
-LOSES = [3]
+LOSES = ["unordered_and_bounded"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

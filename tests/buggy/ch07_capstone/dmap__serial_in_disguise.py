@@ -5,7 +5,7 @@ a cluster of N workers has one busy worker at any moment: the results are
 right, the speedup is 1x. The overlap probe sees at most one worker inside.
 """
 
-LOSES = [2]
+LOSES = ["processes_parallel"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -5,7 +5,7 @@ back", so the caller gets a shorter list and no exception: the failing item
 and everything after it in its chunk vanish without a trace.
 """
 
-LOSES = [4]
+LOSES = ["errors_and_timeout"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -4,7 +4,7 @@ As long as some chunk finishes within `timeout` seconds of the previous one,
 the map never times out, however long it runs in all.
 """
 
-LOSES = [4]
+LOSES = ["errors_and_timeout"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -6,7 +6,7 @@ it never returns, and on a large input every chunk is queued at once
 bounded by the number of workers.
 """
 
-LOSES = [3]
+LOSES = ["unordered_and_bounded"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

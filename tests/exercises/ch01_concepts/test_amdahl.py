@@ -14,7 +14,7 @@ def close(a, b):
 # ---- task 1: Amdahl's law -------------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("amdahl")
 @pytest.mark.parametrize(
     "p, n, expected",
     [
@@ -30,7 +30,7 @@ def test_amdahl_gives_the_speedup_of_a_fixed_size_job(exercise, p, n, expected):
     assert close(got, expected), f"amdahl_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("amdahl")
 def test_amdahl_at_the_edges(exercise):
     cases = [((0.0, 8), 1.0), ((1.0, 8), 8.0), ((0.6, 1), 1.0), ((1.0, 1), 1.0)]
     for (p, n), expected in cases:
@@ -38,7 +38,7 @@ def test_amdahl_at_the_edges(exercise):
         assert close(got, expected), f"amdahl_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("amdahl")
 def test_amdahl_never_beats_one_over_the_serial_fraction(exercise):
     for p in (0.5, 0.9, 0.99):
         huge = plain(exercise.amdahl_speedup(p, 10**9))
@@ -49,7 +49,7 @@ def test_amdahl_never_beats_one_over_the_serial_fraction(exercise):
         )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("amdahl")
 @pytest.mark.parametrize("p, n", [(-0.1, 2), (1.5, 2), (0.5, 0), (0.5, 0.5)])
 def test_amdahl_rejects_impossible_inputs(exercise, p, n):
     with pytest.raises(ValueError):
@@ -59,7 +59,7 @@ def test_amdahl_rejects_impossible_inputs(exercise, p, n):
 # ---- task 2: Gustafson's law -----------------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("gustafson")
 @pytest.mark.parametrize(
     "p, n, expected",
     [
@@ -77,7 +77,7 @@ def test_gustafson_gives_the_scaled_speedup(exercise, p, n, expected):
     assert close(got, expected), f"gustafson_speedup({p}, {n}) returned {got!r}, expected {expected!r}"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("gustafson")
 def test_gustafson_keeps_growing_where_amdahl_levels_off(exercise):
     got = plain(exercise.gustafson_speedup(0.9, 1000))
     assert close(got, 900.1), (
@@ -86,7 +86,7 @@ def test_gustafson_keeps_growing_where_amdahl_levels_off(exercise):
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("gustafson")
 @pytest.mark.parametrize("p, n", [(-0.1, 2), (1.5, 2), (0.5, 0)])
 def test_gustafson_rejects_impossible_inputs(exercise, p, n):
     with pytest.raises(ValueError):
@@ -96,7 +96,7 @@ def test_gustafson_rejects_impossible_inputs(exercise, p, n):
 # ---- task 3: from a measured speedup back to p ---------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("fraction_from_speedup")
 @pytest.mark.parametrize(
     "s, n, expected",
     [
@@ -114,7 +114,7 @@ def test_the_parallel_fraction_is_read_back_from_a_speedup(exercise, s, n, expec
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("fraction_from_speedup")
 def test_the_parallel_fraction_is_not_clipped(exercise):
     slowdown = plain(exercise.parallel_fraction_from_speedup(0.8, 2))
     assert close(slowdown, -0.5), (
@@ -127,7 +127,7 @@ def test_the_parallel_fraction_is_not_clipped(exercise):
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("fraction_from_speedup")
 @pytest.mark.parametrize("s, n", [(0, 4), (-1.0, 4), (1.5, 1), (1.5, 0.5)])
 def test_the_parallel_fraction_rejects_impossible_inputs(exercise, s, n):
     with pytest.raises(ValueError):

@@ -52,7 +52,7 @@ class FakeClocks:
 # ---- task 1: tell CPU-bound from I/O-bound work ----------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("classify")
 @pytest.mark.parametrize("wall, cpu, share", [(2.0, 1.9, 0.95), (2.0, 0.1, 0.05), (0.5, 0.25, 0.5), (4.0, 0.0, 0.0)])
 def test_cpu_share_is_cpu_time_over_wall_time(exercise, wall, cpu, share):
     clocks = FakeClocks()
@@ -64,7 +64,7 @@ def test_cpu_share_is_cpu_time_over_wall_time(exercise, wall, cpu, share):
     assert len(work.calls) == 1, f"cpu_share called fn {len(work.calls)} times, expected once"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("classify")
 @pytest.mark.parametrize(
     "wall, cpu, threshold, expected",
     [
@@ -87,7 +87,7 @@ def test_classify_looks_at_the_cpu_share(exercise, wall, cpu, threshold, expecte
     assert len(work.calls) == 1, f"classify called fn {len(work.calls)} times, expected once"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("classify")
 def test_classify_measures_cpu_time_by_default(exercise):
     waiting = threading.Event()
     got = exercise.classify(lambda: waiting.wait(0.1))
@@ -97,7 +97,7 @@ def test_classify_measures_cpu_time_by_default(exercise):
     )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("classify")
 def test_cpu_share_rejects_an_instant_call(exercise):
     clocks = FakeClocks()
     with pytest.raises(ValueError):
@@ -107,7 +107,7 @@ def test_cpu_share_rejects_an_instant_call(exercise):
 # ---- task 2: CPU-bound work in several processes at once ---------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("cpu_in_processes")
 def test_cpu_bound_results_come_back_in_item_order(exercise, mp_context):
     items = [5, 3, 9, 1, 7, 2, 8]
     got = exercise.run_cpu_bound(ch01_probes.square, items, workers=2, mp_context=mp_context)
@@ -117,7 +117,7 @@ def test_cpu_bound_results_come_back_in_item_order(exercise, mp_context):
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("cpu_in_processes")
 @pytest.mark.parametrize("workers", [2, 3])
 def test_cpu_bound_calls_run_in_other_processes_at_the_same_time(exercise, mp_context, workers):
     items = list(range(2 * workers))
@@ -141,7 +141,7 @@ def test_cpu_bound_calls_run_in_other_processes_at_the_same_time(exercise, mp_co
     assert len(pids) >= workers, f"expected at least {workers} worker processes, saw pids {sorted(pids)}"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("cpu_in_processes")
 def test_cpu_bound_workers_are_started_with_the_given_context(exercise, mp_context):
     method = mp_context.get_start_method()
     mark = f"inherited-from-{os.getpid()}"
@@ -160,7 +160,7 @@ def test_cpu_bound_workers_are_started_with_the_given_context(exercise, mp_conte
 # ---- task 3: I/O-bound work in threads that share memory -----------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("io_in_threads")
 def test_io_bound_results_come_back_in_item_order(exercise):
     items = list(range(20, 0, -1))
     got = exercise.run_io_bound(lambda x: x * 3, items, workers=4)
@@ -169,7 +169,7 @@ def test_io_bound_results_come_back_in_item_order(exercise):
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("io_in_threads")
 def test_io_bound_calls_wait_together_in_threads_of_this_process(exercise):
     workers = 3
     probe = Overlap(hold_until=workers, hold_timeout=2.0)
@@ -191,7 +191,7 @@ def test_io_bound_calls_wait_together_in_threads_of_this_process(exercise):
     assert len(probe.threads) == workers, f"expected {workers} threads to run the calls, saw {len(probe.threads)}"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("io_in_threads")
 def test_io_bound_passes_an_exception_to_the_caller(exercise):
     def fails_on_three(item):
         if item == 3:

@@ -23,7 +23,7 @@ SNEAK_WAIT = 1.0  # how long a paused increment gives another thread to slip in
 # ---- task 1: a counter that counts ------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("counts")
 def test_a_new_counter_is_zero_and_counts_up(exercise):
     counter = exercise.Counter()
     assert plain(counter.value) == 0, f"Counter().value is {counter.value!r}, expected 0"
@@ -34,7 +34,7 @@ def test_a_new_counter_is_zero_and_counts_up(exercise):
     assert plain(counter.value) == 7, f"after increment(), increment(), increment(5) value is {counter.value!r}, expected 7"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("counts")
 def test_increment_calls_pause_once_per_increment(exercise):
     calls = []
     counter = exercise.Counter(pause=lambda: calls.append(1))
@@ -47,7 +47,7 @@ def test_increment_calls_pause_once_per_increment(exercise):
 # ---- task 2: no lost updates ---------------------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("no_lost_update")
 def test_no_increment_is_lost_when_threads_race(exercise):
     threads, per_thread = 4, 1000
     counter = exercise.Counter(pause=yield_point)
@@ -71,7 +71,7 @@ def test_no_increment_is_lost_when_threads_race(exercise):
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("no_lost_update")
 def test_no_increment_slips_in_between_a_read_and_its_write(exercise):
     """While one increment is paused, another thread's increment must wait for it."""
     helper_done = threading.Event()
@@ -243,7 +243,7 @@ def count_and_look(exercise, counter, threads, per_thread):
     return got, running
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("start_then_join")
 @pytest.mark.parametrize("threads, per_thread", [(2, 10), (4, 250), (3, 1)])
 def test_count_concurrently_runs_every_thread_at_once_and_waits_for_all(exercise, threads, per_thread):
     counter = RendezvousCounter(threads, per_thread)
@@ -270,14 +270,14 @@ def test_count_concurrently_runs_every_thread_at_once_and_waits_for_all(exercise
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("start_then_join")
 def test_count_concurrently_with_no_work_returns_the_current_value(exercise):
     counter = RendezvousCounter(2)
     got, _ = count_and_look(exercise, counter, 2, 0)
     assert plain(got) == 0, f"count_concurrently(counter, threads=2, per_thread=0) returned {got!r}, expected 0"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("start_then_join")
 @pytest.mark.parametrize("threads, per_thread", [(0, 5), (2, -1)])
 def test_count_concurrently_rejects_impossible_counts(exercise, threads, per_thread):
     with pytest.raises(ValueError):

@@ -44,7 +44,7 @@ class ScriptedWork:
 # ---- task 1: warm up, then time each repeat --------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("time_each_repeat")
 def test_measure_times_each_repeat_and_drops_the_warm_up(exercise):
     clock = FakeClock()
     work = ScriptedWork(clock, [50.0, 3.0, 1.0, 2.0])  # the first (warm-up) run is slow
@@ -56,7 +56,7 @@ def test_measure_times_each_repeat_and_drops_the_warm_up(exercise):
     assert work.calls == 4, f"measure(work, repeats=3, warmup=1) called work {work.calls} times, expected 4"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("time_each_repeat")
 def test_measure_runs_every_warm_up_before_timing(exercise):
     clock = FakeClock()
     work = ScriptedWork(clock, [40.0, 30.0, 7.0, 8.0, 9.0, 7.5])
@@ -67,7 +67,7 @@ def test_measure_runs_every_warm_up_before_timing(exercise):
     )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("time_each_repeat")
 def test_measure_without_warm_up_times_every_run(exercise):
     clock = FakeClock()
     work = ScriptedWork(clock, [4.0, 5.0])
@@ -75,7 +75,7 @@ def test_measure_without_warm_up_times_every_run(exercise):
     assert plain(list(times)) == pytest.approx([4.0, 5.0]), f"measure(work, repeats=2, warmup=0) returned {times!r}, expected [4.0, 5.0]"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("time_each_repeat")
 @pytest.mark.parametrize("repeats, warmup", [(0, 1), (-1, 0), (3, -1)])
 def test_measure_rejects_impossible_counts(exercise, repeats, warmup):
     clock = FakeClock()
@@ -86,7 +86,7 @@ def test_measure_rejects_impossible_counts(exercise, repeats, warmup):
 # ---- task 2: summarise with the median ---------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("summary")
 @pytest.mark.parametrize(
     "times, median, best, worst",
     [
@@ -112,7 +112,7 @@ def test_summarize_reports_the_median_best_and_worst(exercise, times, median, be
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("summary")
 def test_summarize_reports_the_relative_spread(exercise):
     got = exercise.summarize([1.0, 2.0, 3.0, 5.0, 4.0])
     assert plain(got.spread) == pytest.approx(4.0 / 3.0), (
@@ -120,14 +120,14 @@ def test_summarize_reports_the_relative_spread(exercise):
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("summary")
 def test_summarize_leaves_the_timings_alone(exercise):
     times = [3.0, 1.0, 2.0]
     exercise.summarize(times)
     assert times == [3.0, 1.0, 2.0], f"summarize reordered the caller's list to {times!r}"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("summary")
 def test_summarize_rejects_no_timings(exercise):
     with pytest.raises(ValueError):
         exercise.summarize([])
@@ -136,7 +136,7 @@ def test_summarize_rejects_no_timings(exercise):
 # ---- task 3: the speedup -----------------------------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("speedup")
 def test_speedup_divides_the_median_serial_time_by_the_median_parallel_time(exercise):
     serial = [10.0, 10.2, 9.8, 10.1, 9.9]
     parallel = [5.0, 5.1, 4.9, 5.0, 5.05]
@@ -144,7 +144,7 @@ def test_speedup_divides_the_median_serial_time_by_the_median_parallel_time(exer
     assert plain(got) == pytest.approx(2.0), f"speedup({serial}, {parallel}) returned {got!r}, expected 10.0 / 5.0 = 2.0"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("speedup")
 def test_speedup_is_not_fooled_by_one_slow_run(exercise):
     serial = [30.0, 10.0, 10.0, 10.0, 10.0]  # a cold first run that slipped into the timings
     parallel = [5.0, 5.0, 5.0, 25.0, 5.0]  # the machine was busy for one run
@@ -155,7 +155,7 @@ def test_speedup_is_not_fooled_by_one_slow_run(exercise):
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("speedup")
 def test_speedup_of_a_slower_parallel_version_is_below_one(exercise):
     serial = [4.0, 1.0, 4.0, 4.0]
     parallel = [8.0, 1.0, 8.0, 8.0]
@@ -176,7 +176,7 @@ def scripted_pair(serial_durations, parallel_durations):
     return clock, log, serial, parallel
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("interleaved_baseline")
 def test_compare_interleaves_the_baseline_and_the_parallel_runs(exercise):
     clock, log, serial, parallel = scripted_pair([1.0] * 5, [1.0] * 5)
     exercise.compare(serial, parallel, repeats=3, warmup=2, clock=clock)
@@ -187,7 +187,7 @@ def test_compare_interleaves_the_baseline_and_the_parallel_runs(exercise):
     )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("interleaved_baseline")
 def test_compare_times_only_the_timed_rounds(exercise):
     clock, log, serial, parallel = scripted_pair([99.0, 4.0, 6.0, 5.0], [77.0, 2.0, 3.0, 2.5])
     got = exercise.compare(serial, parallel, repeats=3, warmup=1, clock=clock)
@@ -199,7 +199,7 @@ def test_compare_times_only_the_timed_rounds(exercise):
     assert plain(got.speedup) == pytest.approx(2.0), f"compare(...).speedup is {got.speedup!r}, expected 5.0 / 2.5 = 2.0"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("interleaved_baseline")
 def test_compare_sees_the_same_drift_on_both_sides(exercise):
     # The machine gets busier during the measurement: every call takes longer
     # than the one before it. Interleaved, each serial run is next to a
@@ -222,7 +222,7 @@ def test_compare_sees_the_same_drift_on_both_sides(exercise):
     assert plain(got.speedup) == pytest.approx(7.0 / 4.0), f"compare(...).speedup is {got.speedup!r}, expected 1.75"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("interleaved_baseline")
 @pytest.mark.parametrize("repeats, warmup", [(0, 1), (3, -1)])
 def test_compare_rejects_impossible_counts(exercise, repeats, warmup):
     clock, log, serial, parallel = scripted_pair([1.0] * 10, [1.0] * 10)

@@ -82,13 +82,13 @@ def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS):
 # ---- task 1: one thread --------------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_a_new_account_holds_its_opening_balance(exercise):
     assert plain(exercise.Account().balance) == 0, "Account().balance should be 0"
     assert plain(exercise.Account(50).balance) == 50, "Account(50).balance should be 50"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_deposit_and_withdraw_change_the_balance(exercise):
     account = exercise.Account(10)
     account.deposit(5)
@@ -97,7 +97,7 @@ def test_deposit_and_withdraw_change_the_balance(exercise):
     assert plain(account.balance) == 3, f"then withdraw(12) left balance {account.balance}, expected 3"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_withdrawing_more_than_the_balance_raises_and_changes_nothing(exercise):
     account = exercise.Account(10)
     with pytest.raises(exercise.InsufficientFunds):
@@ -105,7 +105,7 @@ def test_withdrawing_more_than_the_balance_raises_and_changes_nothing(exercise):
     assert plain(account.balance) == 10, f"a refused withdraw(11) changed the balance to {account.balance}, expected 10"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_amounts_that_are_not_positive_are_rejected(exercise):
     account = exercise.Account(10)
     for call in (account.deposit, account.withdraw):
@@ -115,7 +115,7 @@ def test_amounts_that_are_not_positive_are_rejected(exercise):
     assert plain(account.balance) == 10, f"rejected amounts changed the balance to {account.balance}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_deposit_and_withdraw_call_io_between_read_and_write(exercise):
     ledger = Ledger()
     account = exercise.Account(0, io=ledger)
@@ -130,7 +130,7 @@ def test_deposit_and_withdraw_call_io_between_read_and_write(exercise):
 # ---- task 2: deposits from many threads ------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("concurrent_deposits")
 def test_concurrent_deposits_lose_no_update(exercise):
     ledger = Ledger()
     account = exercise.Account(0, io=ledger)
@@ -157,7 +157,7 @@ def test_concurrent_deposits_lose_no_update(exercise):
 # ---- task 3: withdrawals from many threads -----------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("no_overdraft")
 def test_concurrent_withdrawals_never_overdraw(exercise):
     ledger = Ledger()
     account = exercise.Account(100, io=ledger)
@@ -183,7 +183,7 @@ def test_concurrent_withdrawals_never_overdraw(exercise):
     assert ledger.most_at_once == 1, f"{ledger.most_at_once} withdrawals were between read and write at once"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("no_overdraft")
 def test_deposits_and_withdrawals_interleave_safely(exercise):
     ledger = Ledger()
     account = exercise.Account(1000, io=ledger)
@@ -209,7 +209,7 @@ def test_deposits_and_withdrawals_interleave_safely(exercise):
 # ---- task 4: transfers are all or nothing ------------------------------------------
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("atomic_transfer")
 def test_a_transfer_moves_money(exercise):
     source, target = exercise.Account(30), exercise.Account(5)
     exercise.transfer(source, target, 20)
@@ -218,7 +218,7 @@ def test_a_transfer_moves_money(exercise):
     )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("atomic_transfer")
 def test_a_refused_transfer_changes_neither_account(exercise):
     source, target = exercise.Account(10), exercise.Account(0)
     with pytest.raises(exercise.InsufficientFunds):
@@ -231,7 +231,7 @@ def test_a_refused_transfer_changes_neither_account(exercise):
         exercise.transfer(source, target, 0)
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("atomic_transfer")
 def test_concurrent_transfers_conserve_the_total(exercise):
     ledgers = [Ledger() for _ in range(4)]
     accounts = [exercise.Account(500, io=ledger) for ledger in ledgers]
@@ -263,7 +263,7 @@ def test_concurrent_transfers_conserve_the_total(exercise):
 SNEAK_SECONDS = 0.5  # how long a transfer halfway through gives another thread's deposit to slip in
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("atomic_transfer")
 def test_nothing_slips_in_halfway_through_a_transfer(exercise):
     """Between taking the money out of one account and putting it into the other, that account stays locked."""
     transferring = threading.current_thread()
@@ -310,7 +310,7 @@ def test_nothing_slips_in_halfway_through_a_transfer(exercise):
     )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("atomic_transfer")
 def test_a_transfer_checks_the_funds_under_the_locks(exercise):
     """Two transfers of 60 from a balance of 100: one must be refused, whenever the other comes in."""
     if not isinstance(inspect.getattr_static(exercise.Account, "balance", None), property):
@@ -364,7 +364,7 @@ def test_a_transfer_checks_the_funds_under_the_locks(exercise):
 # ---- task 5: transfers never deadlock ----------------------------------------------
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("no_deadlock")
 def test_opposite_transfers_do_not_deadlock(exercise):
     # A lock-order deadlock needs an unlucky switch between taking the first and
     # the second lock; with a 1 us switch interval it comes within a few hundred
@@ -384,7 +384,7 @@ def test_opposite_transfers_do_not_deadlock(exercise):
     assert plain(a.balance) + plain(b.balance) == 20_000, f"opposite transfers changed the total to {a.balance + b.balance}, expected 20000"
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("no_deadlock")
 def test_a_cycle_of_transfers_does_not_deadlock(exercise):
     accounts = [exercise.Account(1000, io=yield_point) for _ in range(3)]
 
@@ -401,7 +401,7 @@ def test_a_cycle_of_transfers_does_not_deadlock(exercise):
     assert_finished(errors, stuck, "three threads transferring a->b, b->c and c->a")
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("no_deadlock")
 def test_a_transfer_to_the_same_account_returns(exercise):
     account = exercise.Account(100)
     errors, stuck = run_together([lambda: exercise.transfer(account, account, 10)], timeout=3, name="self-transfer")

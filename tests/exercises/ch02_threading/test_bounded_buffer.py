@@ -92,7 +92,7 @@ def finish(*helpers: Helper, timeout: float = 5.0) -> None:
 # ---- task 1: one thread ---------------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("fifo")
 def test_items_come_out_in_the_order_they_went_in(exercise):
     buffer = exercise.BoundedBuffer(3)
     for item in ("a", "b", "c"):
@@ -103,7 +103,7 @@ def test_items_come_out_in_the_order_they_went_in(exercise):
     assert len(buffer) == 0, f"after taking everything len(buffer) is {len(buffer)}, expected 0"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("fifo")
 def test_a_capacity_below_one_is_rejected(exercise):
     for capacity in (0, -1):
         with pytest.raises(ValueError):
@@ -113,7 +113,7 @@ def test_a_capacity_below_one_is_rejected(exercise):
 # ---- task 2: blocking and timeouts ---------------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("blocking_with_timeouts")
 def test_put_on_a_full_buffer_times_out(exercise):
     buffer = exercise.BoundedBuffer(1)
     buffer.put("a", timeout=1)
@@ -123,14 +123,14 @@ def test_put_on_a_full_buffer_times_out(exercise):
     assert plain(buffer.get(timeout=1)) == "a"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("blocking_with_timeouts")
 def test_get_on_an_empty_buffer_times_out(exercise):
     buffer = exercise.BoundedBuffer(1)
     with pytest.raises(TimeoutError):
         buffer.get(timeout=0.05)
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("blocking_with_timeouts")
 def test_a_waiting_consumer_wakes_when_an_item_arrives(exercise):
     buffer = exercise.BoundedBuffer(2)
     consumer = start_asleep("consumer", lambda: buffer.get())  # no timeout: must be woken
@@ -140,7 +140,7 @@ def test_a_waiting_consumer_wakes_when_an_item_arrives(exercise):
     assert plain(consumer.result) == "parcel", f"the waiting get() returned {consumer.result!r}, expected 'parcel'"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("blocking_with_timeouts")
 def test_a_waiting_producer_wakes_when_room_appears(exercise):
     buffer = exercise.BoundedBuffer(1)
     buffer.put("first", timeout=1)
@@ -154,7 +154,7 @@ def test_a_waiting_producer_wakes_when_room_appears(exercise):
 # ---- task 3: no lost wakeups -----------------------------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("no_lost_wakeup")
 def test_a_producer_and_consumers_waiting_together_are_all_woken(exercise):
     # Consumers 1 and 2 sleep on the empty buffer (capacity 1). This thread puts
     # "x" (waking consumer 1) and at once puts "y": the buffer is still full, so
@@ -188,7 +188,7 @@ def test_a_producer_and_consumers_waiting_together_are_all_woken(exercise):
         assert got == ["x", "y"], f"round {round_ + 1}: the two consumers got {got}, expected ['x', 'y']"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("no_lost_wakeup")
 def test_many_producers_and_consumers_deliver_every_item_once(exercise):
     buffer = exercise.BoundedBuffer(2)
     producers, consumers, per_producer = 3, 3, 150
@@ -226,7 +226,7 @@ def test_many_producers_and_consumers_deliver_every_item_once(exercise):
 # ---- task 4: re-check after waking ---------------------------------------------------------
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("recheck_after_wakeup")
 def test_a_woken_consumer_rechecks_before_taking(exercise):
     # Two consumers sleep on an empty buffer; one put wakes them (notify_all).
     # Only one item is there: the other consumer must go back to sleep.
@@ -252,7 +252,7 @@ def test_a_woken_consumer_rechecks_before_taking(exercise):
     assert got == ["only", "second"], f"the consumers got {got}, expected ['only', 'second']"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("recheck_after_wakeup")
 def test_a_woken_producer_rechecks_before_adding(exercise):
     buffer = exercise.BoundedBuffer(1)
     buffer.put("old", timeout=1)

@@ -77,7 +77,7 @@ def urls(n):
 # ---- task 1: results ---------------------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("ordered_pages")
 def test_fetch_all_returns_the_pages_in_the_order_of_the_urls(exercise):
     wanted = urls(7)
     fetcher = exercise.LimitedFetcher(Downloads(), limit=3)
@@ -86,14 +86,14 @@ def test_fetch_all_returns_the_pages_in_the_order_of_the_urls(exercise):
     assert plain(got) == expected, f"fetch_all(7 urls) returned {got}, expected {expected}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("ordered_pages")
 def test_fetch_returns_one_page_and_an_empty_list_fetches_nothing(exercise):
     fetcher = exercise.LimitedFetcher(Downloads(), limit=2)
     assert plain(fetcher.fetch("u")) == "<page u>", "fetch('u') should return download('u')"
     assert plain(fetcher.fetch_all([])) == [], "fetch_all([]) should return []"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("ordered_pages")
 def test_a_limit_below_one_is_rejected(exercise):
     for limit in (0, -2):
         with pytest.raises(ValueError):
@@ -118,7 +118,7 @@ def _hold_and_count(downloads, run, limit):
     return too_many, seen, helper
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("at_most_limit")
 def test_fetch_all_never_has_more_than_limit_downloads_in_flight(exercise):
     wanted = urls(10)
     downloads = Downloads(wanted)
@@ -130,7 +130,7 @@ def test_fetch_all_never_has_more_than_limit_downloads_in_flight(exercise):
     assert helper.error is None, f"fetch_all raised {helper.error!r}"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("at_most_limit")
 def test_callers_in_many_threads_share_one_limit(exercise):
     wanted = urls(8)
     downloads = Downloads(wanted)
@@ -157,7 +157,7 @@ def test_callers_in_many_threads_share_one_limit(exercise):
 # ---- task 3: really uses the limit ---------------------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("really_limit")
 def test_fetch_all_keeps_limit_downloads_in_flight(exercise):
     wanted = urls(6)
     downloads = Downloads(wanted)
@@ -191,7 +191,7 @@ def test_fetch_all_keeps_limit_downloads_in_flight(exercise):
     assert helper.error is None, f"fetch_all raised {helper.error!r}"
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("really_limit")
 def test_fewer_urls_than_the_limit_all_run_at_once(exercise):
     wanted = urls(2)
     downloads = Downloads(wanted)
@@ -210,7 +210,7 @@ def test_fewer_urls_than_the_limit_all_run_at_once(exercise):
 # ---- task 4: failures ------------------------------------------------------------------
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("failure_frees_slot")
 def test_a_failed_download_gives_its_slot_back(exercise):
     downloads = Downloads(failing={"bad-1", "bad-2"})
     fetcher = exercise.LimitedFetcher(downloads, limit=2)
@@ -227,7 +227,7 @@ def test_a_failed_download_gives_its_slot_back(exercise):
     assert plain(helper.result) == "<page good>", f"fetch('good') returned {helper.result!r} / raised {helper.error!r}"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("failure_frees_slot")
 def test_fetch_all_raises_the_error_of_a_failed_download(exercise):
     wanted = urls(6)
     downloads = Downloads(failing={wanted[2]})

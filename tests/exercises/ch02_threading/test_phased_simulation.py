@@ -125,7 +125,7 @@ def others_alive(before):
 # ---- task 1: same as the serial loop --------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("matches_serial")
 def test_one_worker_matches_the_serial_loop(exercise):
     cells = ring(10)
     helper = run_simulation(exercise, cells, 5, 1)
@@ -135,7 +135,7 @@ def test_one_worker_matches_the_serial_loop(exercise):
     )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("matches_serial")
 def test_the_input_is_left_alone_and_zero_steps_copy_it(exercise):
     cells = ring(6)
     original = list(cells)
@@ -148,7 +148,7 @@ def test_the_input_is_left_alone_and_zero_steps_copy_it(exercise):
     assert cells == original, "simulate() changed the list it was given"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("matches_serial")
 def test_bad_arguments_are_rejected(exercise):
     for args in (([1.0, 2.0], 1, 0), ([1.0, 2.0], 1, 3), ([1.0, 2.0], -1, 1)):
         with pytest.raises(ValueError):
@@ -158,7 +158,7 @@ def test_bad_arguments_are_rejected(exercise):
 # ---- task 2: phases never mix -----------------------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("phases_never_mix")
 def test_a_slow_worker_does_not_let_the_others_run_ahead(exercise):
     cells, steps, workers = ring(12), 6, 3
     straggler = Straggler(ahead=3 * len(cells))
@@ -172,7 +172,7 @@ def test_a_slow_worker_does_not_let_the_others_run_ahead(exercise):
     )
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("phases_never_mix")
 def test_many_workers_under_frequent_switches_match_the_serial_loop(exercise):
     cells, steps = ring(16, seed=3), 8
 
@@ -193,7 +193,7 @@ def test_many_workers_under_frequent_switches_match_the_serial_loop(exercise):
 # ---- task 3: really parallel ---------------------------------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("workers_in_parallel")
 def test_every_worker_computes_at_the_same_time(exercise):
     workers = 4
     meeting = Meeting(workers)
@@ -211,7 +211,7 @@ def test_every_worker_computes_at_the_same_time(exercise):
 # ---- task 4: clean shutdown ---------------------------------------------------------------------
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("stop_and_join")
 def test_no_worker_is_left_running_after_simulate_returns(exercise):
     before = set(threading.enumerate())
     helper = run_simulation(exercise, ring(8), 4, 4)
@@ -227,7 +227,7 @@ def test_no_worker_is_left_running_after_simulate_returns(exercise):
         )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("stop_and_join")
 def test_an_error_in_one_worker_is_raised_without_hanging(exercise):
     calls = []
     lock = threading.Lock()

@@ -108,7 +108,7 @@ def waiting_in_threading(thread) -> bool:
 # ---- task 1: one thread ---------------------------------------------------------------
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_one_thread_can_read_then_write_then_read(exercise):
     lock = exercise.RWLock()
     errors = []
@@ -135,7 +135,7 @@ def test_one_thread_can_read_then_write_then_read(exercise):
     assert not errors, f"one thread reading then writing raised {errors[0]!r}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_the_context_managers_release_when_the_body_raises(exercise):
     lock = exercise.RWLock()
     for manager in (lock.writing, lock.reading):
@@ -151,7 +151,7 @@ def test_the_context_managers_release_when_the_body_raises(exercise):
     )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("single_thread")
 def test_releasing_a_lock_not_held_is_an_error(exercise):
     lock = exercise.RWLock()
     with pytest.raises(RuntimeError):
@@ -163,7 +163,7 @@ def test_releasing_a_lock_not_held_is_an_error(exercise):
 # ---- task 2: readers share ---------------------------------------------------------------
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("shared_readers")
 def test_many_readers_hold_the_lock_at_once(exercise):
     lock, room = exercise.RWLock(), Room()
     readers = [reader(lock, room, f"reader-{i}") for i in range(4)]
@@ -179,7 +179,7 @@ def test_many_readers_hold_the_lock_at_once(exercise):
         finish(room, *readers)
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("shared_readers")
 def test_a_reader_gets_in_while_another_reader_is_inside(exercise):
     lock, room = exercise.RWLock(), Room()
     first = reader(lock, room, "reader-1")
@@ -197,7 +197,7 @@ def test_a_reader_gets_in_while_another_reader_is_inside(exercise):
 # ---- task 3: writers are exclusive -----------------------------------------------------------
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("exclusive_writer")
 def test_nobody_gets_in_while_a_writer_is_inside(exercise):
     lock, room = exercise.RWLock(), Room()
     holder = writer(lock, room, "writer-1")
@@ -217,7 +217,7 @@ def test_nobody_gets_in_while_a_writer_is_inside(exercise):
         finish(room, holder, *others)
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("exclusive_writer")
 def test_a_writer_waits_for_the_readers_inside(exercise):
     lock, room = exercise.RWLock(), Room()
     readers = [reader(lock, room, f"reader-{i}") for i in range(2)]
@@ -238,7 +238,7 @@ def test_a_writer_waits_for_the_readers_inside(exercise):
         finish(room, *readers, *([late_writer] if late_writer else []))
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("exclusive_writer")
 def test_readers_never_see_a_half_written_record(exercise):
     lock = exercise.RWLock()
     record = {"first": 0, "second": 0}
@@ -277,7 +277,7 @@ def test_readers_never_see_a_half_written_record(exercise):
 # ---- task 4: writers are not starved ----------------------------------------------------------
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("no_writer_starvation")
 def test_a_waiting_writer_goes_before_readers_that_came_after_it(exercise):
     lock, room = exercise.RWLock(), Room()
     first = reader(lock, room, "reader-1")

@@ -62,7 +62,7 @@ def assert_exactly_once(results: list, count: int, call: str) -> None:
 # --------------------------------------------------------------------------- task 1
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("local_in_order")
 @pytest.mark.parametrize("backend", ["serial", "threads", "asyncio"])
 @pytest.mark.parametrize("chunksize", [None, 1, 7])
 def test_local_backends_return_every_result_in_input_order(exercise, backend, chunksize):
@@ -74,7 +74,7 @@ def test_local_backends_return_every_result_in_input_order(exercise, backend, ch
     assert plain(got) == [], f"dmap over an empty list returned {got!r}, expected []"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("local_in_order")
 def test_ordered_results_keep_input_order_when_later_items_finish_first(exercise, tmp_path):
     got = exercise.dmap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1)
     assert plain(got) == [0, 1, 2, 3], (
@@ -82,13 +82,13 @@ def test_ordered_results_keep_input_order_when_later_items_finish_first(exercise
     )
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("local_in_order")
 def test_a_coroutine_function_runs_on_the_asyncio_backend(exercise):
     got = exercise.dmap(workloads.async_wait, [0.01] * 12, backend="asyncio", workers=12)
     assert plain(got) == [0.01] * 12, f"dmap(async_wait, [0.01] * 12, backend='asyncio') returned {got}"
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("local_in_order")
 def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise):
     with pytest.raises(TypeError, match="lambda"):
         exercise.dmap(lambda x: x, [1, 2], backend="processes", workers=1)
@@ -103,7 +103,7 @@ def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise
 # --------------------------------------------------------------------------- task 2
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("processes_parallel")
 def test_processes_run_chunks_at_the_same_time_in_several_worker_processes(exercise, mp_context, tmp_path):
     with cluster("processes", workers=2, mp_context=mp_context) as backend:
         got = exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
@@ -117,7 +117,7 @@ def test_processes_run_chunks_at_the_same_time_in_several_worker_processes(exerc
     assert len(pids) >= 2 and pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the workers are {sorted(worker_pids)}"
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("processes_parallel")
 def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
     items = [1000 + 37 * i for i in range(30)]
     got = exercise.dmap(workloads.spin, items, backend="processes", workers=2)
@@ -127,7 +127,7 @@ def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
 # --------------------------------------------------------------------------- task 3
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("unordered_and_bounded")
 def test_unordered_results_arrive_as_chunks_complete(exercise, tmp_path):
     got = list(exercise.imap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1, ordered=False))
     assert sorted(plain(got)) == [0, 1, 2, 3], f"imap(..., ordered=False) returned {got}: every result exactly once expected"
@@ -149,7 +149,7 @@ class CountingInput:
             yield x
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("unordered_and_bounded")
 @pytest.mark.parametrize("ordered", [True, False])
 def test_imap_reads_an_endless_input_only_a_bounded_way_ahead(exercise, ordered):
     source = CountingInput()
@@ -170,7 +170,7 @@ def test_imap_reads_an_endless_input_only_a_bounded_way_ahead(exercise, ordered)
     )
 
 
-@pytest.mark.task(3)
+@pytest.mark.task("unordered_and_bounded")
 def test_the_reorder_buffer_counts_as_work_in_flight(exercise):
     """While item 0 is slow, later chunks finish and wait for their turn: they still count."""
     source = CountingInput()
@@ -205,7 +205,7 @@ def held_first_or_square(x):
 # --------------------------------------------------------------------------- task 4
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 @pytest.mark.parametrize("backend", ["threads", "processes"])
 def test_an_exception_in_fn_reaches_the_caller_with_type_message_and_index(exercise, backend):
     items = [[x, 13] for x in range(40)]
@@ -217,7 +217,7 @@ def test_an_exception_in_fn_reaches_the_caller_with_type_message_and_index(exerc
     assert "refusing item 13" in str(error), f"the original message is missing from {str(error)!r}"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 def test_ordered_imap_yields_every_result_before_the_failing_item_then_raises(exercise):
     got = []
     with pytest.raises(ItemError):
@@ -226,7 +226,7 @@ def test_ordered_imap_yields_every_result_before_the_failing_item_then_raises(ex
     assert plain(got) == SQUARES[:13], f"before ItemError for item 13, imap yielded {got}; expected the 13 results before it"
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 def test_an_error_waits_for_the_results_before_it_even_when_its_chunk_finishes_first(exercise):
     HOLD.clear()
     got = []
@@ -243,7 +243,7 @@ def test_an_error_waits_for_the_results_before_it_even_when_its_chunk_finishes_f
     assert plain(caught.value.index) == 3
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 def test_the_timeout_counts_from_the_call_not_from_each_wait(exercise):
     with cluster("threads", workers=1) as backend:
         started = time.monotonic()
@@ -256,7 +256,7 @@ def test_the_timeout_counts_from_the_call_not_from_each_wait(exercise):
     )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 def test_stopping_an_imap_early_stops_its_work(exercise, tmp_path):
     items = [[x, str(tmp_path), 0.3] for x in range(40)]
     with cluster("processes", workers=2) as backend:
@@ -274,7 +274,7 @@ def test_stopping_an_imap_early_stops_its_work(exercise, tmp_path):
             )
 
 
-@pytest.mark.task(4)
+@pytest.mark.task("errors_and_timeout")
 def test_a_timeout_raises_timeout_error_and_leaves_no_worker_busy(exercise):
     with cluster("processes", workers=2) as backend:
         with pytest.raises(TimeoutError):
@@ -289,7 +289,7 @@ def test_a_timeout_raises_timeout_error_and_leaves_no_worker_busy(exercise):
 # --------------------------------------------------------------------------- task 5
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("retry_exactly_once")
 @pytest.mark.parametrize("ordered", [True, False])
 def test_a_chunk_whose_worker_dies_is_retried_and_every_result_arrives_once(exercise, tmp_path, ordered):
     items = crash_items(tmp_path, 24, crashing={3, 11, 17})
@@ -305,7 +305,7 @@ def test_a_chunk_whose_worker_dies_is_retried_and_every_result_arrives_once(exer
     assert sorted(died) == [3, 11, 17], f"expected items 3, 11 and 17 to kill their worker once each; crashed: {died}"
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("retry_exactly_once")
 def test_a_chunk_of_items_that_each_crash_once_still_gives_every_result_once(exercise, tmp_path):
     """Retrying the whole chunk would lose it once per bad item, past any retry budget."""
     items = crash_items(tmp_path, 12, crashing={4, 5, 6, 7})
@@ -317,7 +317,7 @@ def test_a_chunk_of_items_that_each_crash_once_still_gives_every_result_once(exe
     assert sorted(workloads.crashed(tmp_path)) == [4, 5, 6, 7], f"crashed: {workloads.crashed(tmp_path)}"
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("retry_exactly_once")
 @pytest.mark.parametrize("retries", [0, 2])
 def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, retries):
     with cluster("processes", workers=2) as backend:
@@ -327,7 +327,7 @@ def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, retrie
     assert runs == retries + 1, f"with retries={retries} the poison item ran {runs} times, expected {retries + 1}"
 
 
-@pytest.mark.task(5)
+@pytest.mark.task("retry_exactly_once")
 def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise):
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost):
@@ -339,7 +339,7 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
 # --------------------------------------------------------------------------- task 6
 
 
-@pytest.mark.task(6)
+@pytest.mark.task("pyro")
 def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise, tmp_path):
     with cluster("pyro", workers=2) as backend:
         got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=3)
@@ -354,7 +354,7 @@ def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise
     assert plain((caught.value.index, caught.value.exc_type)) == (7, "ValueError"), f"got {caught.value!r}"
 
 
-@pytest.mark.task(6)
+@pytest.mark.task("pyro")
 def test_pyro_resubmits_the_chunk_of_a_worker_that_died(exercise, tmp_path):
     items = crash_items(tmp_path, 20, crashing={2, 13})
     with cluster("pyro", workers=2) as backend:
@@ -366,7 +366,7 @@ def test_pyro_resubmits_the_chunk_of_a_worker_that_died(exercise, tmp_path):
 # --------------------------------------------------------------------------- task 7
 
 
-@pytest.mark.task(7)
+@pytest.mark.task("celery")
 def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
     with cluster("celery", workers=2) as backend:
         got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=5)
@@ -381,7 +381,7 @@ def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
     assert plain((caught.value.index, caught.value.exc_type)) == (9, "ValueError"), f"got {caught.value!r}"
 
 
-@pytest.mark.task(7)
+@pytest.mark.task("celery")
 def test_celery_redelivers_the_chunk_of_a_dead_pool_process_exactly_once(exercise, tmp_path):
     items = crash_items(tmp_path, 12, crashing={5})
     with cluster("celery", workers=2) as backend:

@@ -1,6 +1,6 @@
 """Holds the lock only for the write: the read before it can still be stale."""
 
-LOSES = [2]
+LOSES = ["threads"]
 
 PATCH = [
     (

@@ -5,7 +5,7 @@ import pytest
 from course.testing import provoke_races, yield_point
 
 
-@pytest.mark.task(1)
+@pytest.mark.task("counts")
 def test_counts_in_one_thread(exercise):
     counter = exercise.Counter()
     for _ in range(5):
@@ -13,7 +13,7 @@ def test_counts_in_one_thread(exercise):
     assert counter.value == 5
 
 
-@pytest.mark.task(2)
+@pytest.mark.task("threads")
 def test_counts_from_four_threads_without_losing_updates(exercise):
     counter = exercise.Counter(io=yield_point)
 
