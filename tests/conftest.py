@@ -1,5 +1,5 @@
 """Every test gets the course's pytest plugin: the `exercise` fixture, the `task`
-marker, start-method fixtures and the leak check (src/course/pytest_plugin.py).
+marker, start-method fixtures and the leak check (src/course/testing/plugin.py).
 pytester lets the toolkit's tests run pytest on throwaway test files."""
 
-pytest_plugins = ["course.pytest_plugin", "pytester"]
+pytest_plugins = ["course.testing.plugin", "pytester"]

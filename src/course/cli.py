@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from course import catalogue as catalogue_module
-from course import progress
+from course.learner import progress
 from course.catalogue import Catalogue, CatalogueError, Exercise
 
 console = Console(highlight=False)
@@ -76,8 +79,8 @@ def _pick(catalogue: Catalogue, exercise_id: str | None) -> Exercise:
 
 
 def check_once(catalogue: Catalogue, exercise: Exercise, against: str = "exercises", verbose: bool = False) -> bool:
-    from course.grader import grade
-    from course.report import print_exercise
+    from course.grading import grade
+    from course.grading.report import print_exercise
 
     tree = catalogue.tree(against)
     with console.status(f"Checking {exercise.id} ({len(exercise.tasks)} tasks, {exercise.repeats} repeat(s))..."):
@@ -149,7 +152,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from course.watch import watch
+    from course.learner.watch import watch
 
     return watch(_catalogue(), args.id, check_once, console)
 
@@ -174,8 +177,8 @@ def _progress_hooks(total: int):
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from course.grader import Report, grade
-    from course.report import as_gradescope, as_json, print_text
+    from course.grading import Report, grade
+    from course.grading.report import as_gradescope, as_json, print_text
 
     try:
         catalogue = _catalogue()
@@ -200,8 +203,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
     """Grade every student folder in a directory; write each report and a gradebook CSV."""
-    from course.grader import grade
-    from course.report import as_gradescope, as_json, gradebook_csv
+    from course.grading import grade
+    from course.grading.report import as_gradescope, as_json, gradebook_csv
 
     catalogue = _catalogue()
     exercises = catalogue.select(args.names)
@@ -231,7 +234,7 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from course.verify import verify
+    from course.grading.verify import verify
 
     catalogue = _catalogue()
     exercises = catalogue.select(args.names)
@@ -252,100 +255,129 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-# ---------------------------------------------------------------- parser
+# ---------------------------------------------------------------- the command table
 
-# Commands whose options live in their own module: imported only when chosen,
-# so `course check` does not pay for Celery, Pyro5 or matplotlib.
-MODULE_COMMANDS = {
-    "book": ("course.book", "build the book strictly, and optionally serve it on 127.0.0.1"),
-    "bench": ("course.bench", "benchmark the capstone's backends against serial and multiprocessing.Pool"),
-    "pyro-nameserver": ("course.services", "run a Pyro5 name server (127.0.0.1 by default) until SIGTERM"),
-    "pyro-worker": ("course.services", "run a Pyro5 capstone worker registered in the name server until SIGTERM"),
-    "celery-worker": ("course.services", "run a Celery worker for the capstone until SIGTERM"),
+
+def _list_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", nargs="?", help="an exercise or a chapter id (default: the next unfinished exercise)")
+    parser.add_argument("--against", default="exercises", help="exercises (default), solutions or a path")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show the run's output")
+
+
+def _hint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id")
+    parser.add_argument("task", nargs="?", help="a task's number or id (default: the first failing task)")
+
+
+def _reset_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id")
+
+
+def _watch_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", nargs="?", help="only this exercise (default: whichever file changes)")
+
+
+def _grade_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    parser.add_argument("--against", default="exercises", help="exercises (default), solutions or a path to a student's tree")
+    parser.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
+    parser.add_argument("--output", help="write the report to this file")
+    parser.add_argument("--repeat", type=int, help="override every exercise's repeat count")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def _grade_all_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions")
+    parser.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    parser.add_argument("--format", choices=("json", "gradescope"), default="json", help="format of each student's report")
+    parser.add_argument("--output", default="grades", help="folder for the reports and gradebook.csv (default: grades)")
+    parser.add_argument("--repeat", type=int)
+
+
+def _verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
+    parser.add_argument("--repeat", type=int, help="override every exercise's repeat count")
+    parser.add_argument("--rounds", type=int, default=1, help="run the whole verification this many times")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One `course` subcommand: its help, how to add its options and what runs it.
+
+    `arguments` and `run` are callables of this module or "module:function"
+    names, imported only when that command is the one being run, so
+    `course check` never pays for Celery, Pyro5 or matplotlib.
+    """
+
+    help: str
+    run: str | Callable[[argparse.Namespace], int]
+    arguments: str | Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _resolve(target):
+    if not isinstance(target, str):
+        return target
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+SERVICES = "course.capstone.services"
+
+COMMANDS: dict[str, Command] = {
+    "list": Command("chapters, exercises, points earned and what to do next", cmd_list, _list_arguments),
+    "check": Command("grade one exercise or a whole chapter (default: the next unfinished exercise)", cmd_check, _check_arguments),
+    "hint": Command("show a hint for an exercise's task", cmd_hint, _hint_arguments),
+    "reset": Command("restore an exercise's stub and clear its score (your version is backed up)", cmd_reset, _reset_arguments),
+    "watch": Command("re-check an exercise every time its file is saved", cmd_watch, _watch_arguments),
+    "grade": Command("grade exercises or chapters from a tree", cmd_grade, _grade_arguments),
+    "grade-all": Command("grade a folder of submissions (one folder per student) into a gradebook", cmd_grade_all, _grade_all_arguments),
+    "verify": Command("prove solutions pass, stubs fail, buggy variants lose their tasks", cmd_verify, _verify_arguments),
+    "mutate": Command("mutate the reference solutions and report the mutants the graded tests miss",
+                      "course.grading.mutate:run", "course.grading.mutate:add_arguments"),
+    "book": Command("build the book strictly, and optionally serve it on 127.0.0.1", "course.book:run", "course.book:add_arguments"),
+    "bench": Command("benchmark the capstone's backends against serial and multiprocessing.Pool",
+                     "course.bench:run", "course.bench:add_arguments"),
+    "pyro-nameserver": Command("run a Pyro5 name server (127.0.0.1:9090 by default) until SIGTERM",
+                               f"{SERVICES}:run_nameserver", f"{SERVICES}:nameserver_arguments"),
+    "pyro-worker": Command("run a Pyro5 capstone worker, registered in the name server, until SIGTERM",
+                           f"{SERVICES}:run_worker", f"{SERVICES}:worker_arguments"),
+    "celery-worker": Command("run a Celery capstone worker (embedded broker unless COURSE_BROKER_URL) until SIGTERM",
+                             f"{SERVICES}:run_celery_worker", f"{SERVICES}:celery_arguments"),
 }
 
 
-def _add_module_command(sub, name: str, chosen: str | None) -> None:
-    import importlib
-
-    module_name, help_text = MODULE_COMMANDS[name]
-    parser = sub.add_parser(name, help=help_text, description=help_text)
-    if name != chosen:
-        return
-    module = importlib.import_module(module_name)
-    if module_name == "course.services":
-        _, add_arguments, run = module.COMMANDS[name]
-    else:
-        add_arguments, run = module.add_arguments, module.run
-    add_arguments(parser)
-    parser.set_defaults(handler=run)
-
-
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the `chosen` command gets its options (and imports its module)."""
     parser = argparse.ArgumentParser(prog="course", description="Concurrency and distributed computing in Python: exercises, grading and services.")
-    sub = parser.add_subparsers(dest="command")
-
-    listing = sub.add_parser("list", help="chapters, exercises, points earned and what to do next")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
-    listing.set_defaults(handler=cmd_list)
-
-    check = sub.add_parser("check", help="grade one exercise (default: the next unfinished one)")
-    check.add_argument("id", nargs="?")
-    check.add_argument("--against", default="exercises", help="exercises (default), solutions or a path")
-    check.add_argument("-v", "--verbose", action="store_true", help="also show the run's output")
-    check.set_defaults(handler=cmd_check)
-
-    hint = sub.add_parser("hint", help="show a hint for an exercise's task")
-    hint.add_argument("id")
-    hint.add_argument("task", nargs="?", type=int)
-    hint.set_defaults(handler=cmd_hint)
-
-    reset = sub.add_parser("reset", help="restore an exercise's stub (your version is backed up)")
-    reset.add_argument("id")
-    reset.set_defaults(handler=cmd_reset)
-
-    watch = sub.add_parser("watch", help="re-check an exercise every time its file is saved")
-    watch.add_argument("id", nargs="?", help="only this exercise (default: whichever file changes)")
-    watch.set_defaults(handler=cmd_watch)
-
-    grade = sub.add_parser("grade", help="grade exercises or chapters from a tree")
-    grade.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
-    grade.add_argument("--against", default="exercises", help="exercises (default), solutions or a path to a student's tree")
-    grade.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
-    grade.add_argument("--output", help="write the report to this file")
-    grade.add_argument("--repeat", type=int, help="override every exercise's repeat count")
-    grade.add_argument("-v", "--verbose", action="store_true")
-    grade.set_defaults(handler=cmd_grade)
-
-    grade_all = sub.add_parser("grade-all", help="grade a folder of submissions (one folder per student) into a gradebook")
-    grade_all.add_argument("submissions")
-    grade_all.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
-    grade_all.add_argument("--format", choices=("json", "gradescope"), default="json", help="format of each student's report")
-    grade_all.add_argument("--output", default="grades", help="folder for the reports and gradebook.csv (default: grades)")
-    grade_all.add_argument("--repeat", type=int)
-    grade_all.set_defaults(handler=cmd_grade_all)
-
-    verify = sub.add_parser("verify", help="prove solutions pass, stubs fail, buggy variants lose their tasks")
-    verify.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
-    verify.add_argument("--repeat", type=int, help="override every exercise's repeat count")
-    verify.add_argument("--rounds", type=int, default=1, help="run the whole verification this many times")
-    verify.set_defaults(handler=cmd_verify)
-
-    for name in MODULE_COMMANDS:
-        _add_module_command(sub, name, chosen)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        full = name == chosen
+        # Unchosen commands take no options and no -h: the first pass must only find the command.
+        command_parser = sub.add_parser(name, help=command.help, description=command.help, add_help=full)
+        if full and command.arguments is not None:
+            _resolve(command.arguments)(command_parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    chosen = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(chosen).parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        args = build_parser().parse_args(["list"])
-        handler = args.handler
+    # Two passes of argparse: the first only finds which command was asked for.
+    first, _ = build_parser().parse_known_args(argv)
+    if first.command is None:
+        first.command, argv = "list", ["list"]
+    args = build_parser(first.command).parse_args(argv)
+    command = COMMANDS[args.command]
     try:
-        return handler(args)
+        run = _resolve(command.run)
+    except ImportError as error:
+        errors.print(f"[red]error:[/] `course {args.command}` is not available: {escape(str(error))}")
+        return 2
+    try:
+        return run(args)
     except CatalogueError as error:
         errors.print(f"[red]error:[/] {escape(str(error))}")
         return 2

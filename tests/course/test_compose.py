@@ -221,7 +221,7 @@ def services_running(command: str) -> list[str]:
 
 def test_the_pyro_name_server_and_workers_start_serve_a_map_and_stop_on_sigterm(tmp_path, natives):
     from course.capstone import cluster
-    from course.services import WORKER_PREFIX, locate_ns
+    from course.capstone.services import WORKER_PREFIX, locate_ns
     from course.bench import import_dmap
     from course.workloads import square
 
@@ -269,7 +269,7 @@ NO_LOCAL_REDIS = pytest.mark.skipif(not os.environ.get("CI") and not redis_up(),
 
 @pytest.mark.parametrize("broker", ["embedded", pytest.param("redis", marks=NO_LOCAL_REDIS)])
 def test_the_celery_worker_starts_runs_a_chunk_and_stops_on_sigterm(tmp_path, natives, broker):
-    from course import celery_app
+    from course.capstone import celery_app
 
     names = services_running("celery-worker")
     assert names, "compose should run a Celery worker"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from course import catalogue
-from course.grader import grade
-from course.sandbox import available_tools
+from course.grading import grade
+from course.grading.sandbox import available_tools
 
 FIXTURE = Path(__file__).parent / "fixture_course"
 HOSTILE = Path(__file__).parent / "hostile"
@@ -139,7 +139,7 @@ def test_a_fork_bomb_leaves_no_process_behind(course, tmp_path):
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"course.child" in cmdline:
+            if b"course.grading.child" in cmdline:
                 leftovers.append(pid)
         if not leftovers:
             break

@@ -112,6 +112,6 @@ def test_cleans_up():
 def test_the_leak_check_fails_tests_that_leave_work_running(pytester, monkeypatch):
     monkeypatch.setenv("COURSE_ROOT", str(ROOT))
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
-    result = pytester.runpytest_subprocess("-p", "course.pytest_plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "course.testing.plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4, errors=3)
     result.stdout.fnmatch_lines(["*threads still running*", "*child processes still running*", "*servers still listening*"])

@@ -23,7 +23,7 @@ import pytest
 
 from course import workloads
 from course.capstone import ItemError, cluster
-from course.capstone_celery import BrokerUnreachable
+from course.capstone.backends.celery import BrokerUnreachable
 from course.catalogue import find_root
 
 ROOT = find_root(Path(__file__).parent)

@@ -1,1 +1,1 @@
-pytest_plugins = ["course.pytest_plugin"]
+pytest_plugins = ["course.testing.plugin"]

@@ -20,7 +20,7 @@ Delivery guarantees, and why each setting is here:
 - JSON only: items and results are plain data, and the function travels by
   name (module, qualname), never as a pickle that a worker would execute.
 
-`celery -A course.celery_app worker` also works: the module-level `app` is
+`celery -A course.capstone.celery_app worker` also works: the module-level `app` is
 configured from the environment when first used.
 """
 
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery
 
-from course.capstone import run_chunk_by_ref
+from course.capstone.core import run_chunk_by_ref
 
 TASK_NAME = "course.map_chunk"
 DEFAULT_QUEUE = "course"
@@ -114,7 +114,7 @@ def redact(url: str) -> str:
 
 
 def __getattr__(name: str):
-    if name == "app":  # `celery -A course.celery_app worker`: configured on first use, not at import
+    if name == "app":  # `celery -A course.capstone.celery_app worker`: configured on first use, not at import
         globals()["app"] = make_app()
         return globals()["app"]
     raise AttributeError(name)

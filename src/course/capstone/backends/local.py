@@ -16,6 +16,7 @@ The process backend is a small pool of our own rather than
 from __future__ import annotations
 
 import asyncio
+import inspect
 import multiprocessing
 import os
 import queue
@@ -23,16 +24,8 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import wait as wait_for_ready
 
-from course.capstone import (
-    Backend,
-    FunctionRef,
-    WorkerLost,
-    default_workers,
-    error_outcome,
-    is_coroutine_function,
-    run_chunk,
-    run_chunk_by_ref,
-)
+from course.capstone.core import Backend, FunctionRef, default_workers, error_outcome, run_chunk, run_chunk_by_ref
+from course.capstone.errors import WorkerLost
 
 STOP_TIMEOUT = 3.0
 
@@ -115,7 +108,7 @@ class AsyncioBackend(Backend):
         self._tasks.add(asyncio.current_task())
         try:
             async with self._slots:
-                if not is_coroutine_function(fn):
+                if not inspect.iscoroutinefunction(fn):
                     return await asyncio.to_thread(run_chunk, fn, chunk)
                 results = []
                 for offset, item in enumerate(chunk):

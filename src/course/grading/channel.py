@@ -34,7 +34,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from course.tamper import Snapshot
+from course.grading.tamper import Snapshot
 
 REPEAT_PARAM = "course_repeat"
 MESSAGE_LIMIT = 4000

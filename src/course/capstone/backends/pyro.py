@@ -27,8 +27,9 @@ from pathlib import Path
 import Pyro5.api
 import Pyro5.errors
 
-from course.capstone import Backend, FunctionRef, WorkerLost, default_workers
-from course.services import WORKER_PREFIX, Service, locate_ns, stop_all
+from course.capstone.core import Backend, FunctionRef, default_workers
+from course.capstone.errors import WorkerLost
+from course.capstone.services import WORKER_PREFIX, Service, locate_ns, stop_all
 
 NO_WORKER_TIMEOUT = 10.0
 

@@ -1,4 +1,4 @@
-"""Entry point of a confined grading run: `python -I -m course.child ...`.
+"""Entry point of a confined grading run: `python -I -m course.grading.child ...`.
 
 Runs inside the sandbox the grader set up (own process group or PID
 namespace, memory and process limits, a throwaway working folder). The key
@@ -18,7 +18,7 @@ STACK_DUMP_SIGNAL = signal.SIGUSR1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="course.child")
+    parser = argparse.ArgumentParser(prog="course.grading.child")
     parser.add_argument("--result-fd", type=int, required=True)
     parser.add_argument("--test-file", required=True)
     parser.add_argument("--tree", required=True)
@@ -36,7 +36,7 @@ def main() -> None:
 
     import pytest
 
-    from course.channel import ReportingPlugin, Sender
+    from course.grading.channel import ReportingPlugin, Sender
 
     sender = Sender(args.result_fd, key)
     del key

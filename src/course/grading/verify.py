@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Callable
 
 from course.catalogue import BuggyVariant, Catalogue, Exercise
-from course.grader import ExerciseResult, grade_exercise
+from course.grading.engine import grade_exercise
+from course.grading.results import ExerciseResult
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from course.grader import ExerciseResult, Report, TaskResult
+from course.grading.results import ExerciseResult, Report, TaskResult
 
 FAILURE_LINES = 12
 

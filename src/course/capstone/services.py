@@ -1,9 +1,9 @@
 """The long-running processes of the capstone: a Pyro name server, Pyro workers, Celery workers.
 
 Each is a command of the course CLI (`course pyro-nameserver`, `course
-pyro-worker`, `course celery-worker`; also `python -m course.services NAME`),
-so docker compose, the tests and a student's terminal start exactly the same
-code. Each one:
+pyro-worker`, `course celery-worker`, all in the one command table of
+course.cli), so docker compose, the tests and a student's terminal start
+exactly the same code. Each one:
 
 - binds to 127.0.0.1 unless told otherwise (`--host`), and to a free port when
   given port 0;
@@ -30,12 +30,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 import Pyro5.api
 import Pyro5.errors
 
-from course.capstone import run_chunk_by_ref
+from course.capstone.core import run_chunk_by_ref
 
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
@@ -60,7 +59,7 @@ class Service:
         self.ready_file.unlink(missing_ok=True)  # a stale file from an earlier start must not count
         with open(self.log_file, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "course.services", command, "--ready-file", str(self.ready_file), *args],
+                [sys.executable, "-m", "course", command, "--ready-file", str(self.ready_file), *args],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -134,8 +133,14 @@ def write_ready(path: str | None, info: dict) -> None:
     os.replace(handle.name, target)
 
 
+def _dump_stacks_on_sigusr1() -> None:
+    """`kill -USR1 PID` prints every thread's stack: where is a service stuck?"""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 def _stop_on_sigterm() -> None:
     """SIGTERM acts like Ctrl-C: Pyro's request loop ends on KeyboardInterrupt, then `finally` cleans up."""
+    _dump_stacks_on_sigusr1()
 
     def handler(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough; let the cleanup run
@@ -267,8 +272,9 @@ def celery_arguments(parser: argparse.ArgumentParser) -> None:
 def run_celery_worker(args: argparse.Namespace) -> int:
     from celery.signals import worker_ready
 
-    from course import celery_app
+    from course.capstone import celery_app
 
+    _dump_stacks_on_sigusr1()  # Celery handles SIGTERM itself
     args.queue = args.queue or celery_app.DEFAULT_QUEUE
     app = celery_app.make_app(args.broker, args.result_backend, args.queue, args.data_folder)
 
@@ -283,26 +289,3 @@ def run_celery_worker(args: argparse.Namespace) -> int:
     ]
     app.worker_main(argv)
     return 0
-
-
-# --------------------------------------------------------------------------- the command table
-
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
-    "pyro-nameserver": ("run a Pyro5 name server (127.0.0.1:9090 by default)", nameserver_arguments, run_nameserver),
-    "pyro-worker": ("run a Pyro5 worker for dmap, registered in the name server", worker_arguments, run_worker),
-    "celery-worker": ("run a Celery worker for dmap (embedded broker unless COURSE_BROKER_URL)", celery_arguments, run_celery_worker),
-}
-
-
-def main(argv: list[str] | None = None) -> int:
-    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: where is it stuck?
-    parser = argparse.ArgumentParser(prog="python -m course.services", description="the capstone's services")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, (help_text, add_arguments, _) in COMMANDS.items():
-        add_arguments(commands.add_parser(name, help=help_text, description=help_text))
-    args = parser.parse_args(argv)
-    return COMMANDS[args.command][2](args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,7 @@ from typing import Callable
 
 from rich.console import Console
 
-from course import progress
+from course.learner import progress
 from course.catalogue import Catalogue, Exercise
 
 

@@ -30,9 +30,10 @@ import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
-from course import celery_app
-from course.capstone import Backend, FunctionRef, WorkerLost, default_workers
-from course.services import Service
+from course.capstone import celery_app
+from course.capstone.core import Backend, FunctionRef, default_workers
+from course.capstone.errors import WorkerLost
+from course.capstone.services import Service
 
 POLL_INTERVAL = 0.02
 CHECK_TIMEOUT = 5.0

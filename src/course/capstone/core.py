@@ -16,8 +16,8 @@ exception raised by `fn` is *not* a lost worker: it comes back as an error
 outcome naming the offset of the failing item in the chunk, the exception's
 type and message, so the map can raise `ItemError` with the item's index.
 
-Backends: `serial`, `threads`, `asyncio`, `processes` (course.capstone_local),
-`pyro` (course.capstone_pyro) and `celery` (course.capstone_celery). With
+Backends: `serial`, `threads`, `asyncio`, `processes` (backends/local.py),
+`pyro` (backends/pyro.py) and `celery` (backends/celery.py). With
 nothing configured, `pyro` and `celery` start a private cluster on 127.0.0.1
 (name server, workers, an embedded broker in a temp folder) and leaving the
 `cluster(...)` block stops all of it. With an address configured they use an
@@ -40,53 +40,25 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import inspect
 import os
 import traceback
 from concurrent.futures import Future
 from typing import Any, Callable, Iterator, NamedTuple
 
-BACKENDS = ("serial", "threads", "asyncio", "processes", "pyro", "celery")
 MAX_TRACEBACK = 4000
 
-
-class ItemError(Exception):
-    """`fn` raised on one item; the map stops and raises this in the caller.
-
-    The original exception may have happened in another process or on another
-    machine, so it travels as data and is re-raised as this one type:
-
-    - `index`: the position of the failing item in the input
-    - `exc_type`: the exception's type name (`"ValueError"`, or `"pkg.mod.MyError"`)
-    - `message`: `str()` of the exception
-    - `remote_traceback`: the traceback where it happened, as text
-    """
-
-    def __init__(self, index: int, exc_type: str, message: str, remote_traceback: str = ""):
-        super().__init__(index, exc_type, message)
-        self.index = index
-        self.exc_type = exc_type
-        self.message = message
-        self.remote_traceback = remote_traceback
-
-    def __str__(self) -> str:
-        return f"item {self.index} raised {self.exc_type}: {self.message}"
-
-
-RemoteError = ItemError  # the name the course text uses for the same thing
-
-
-class WorkerLost(Exception):
-    """The process running a chunk died before answering; the chunk may be retried.
-
-    The map raises it to the caller (with `index`, the chunk's first item)
-    only when a chunk has been lost more than `retries` times: a poison item
-    that kills every worker it touches must end in an error, not a loop.
-    """
-
-    def __init__(self, message: str, index: int | None = None):
-        super().__init__(message)
-        self.index = index
+# Where each backend lives. The core imports a backend's module only when that
+# backend is asked for, so the backends (which import the core) never form a
+# circle with it, and `course check` never pays for Celery or Pyro5.
+BACKEND_MODULES = {
+    "serial": "course.capstone.backends.local",
+    "threads": "course.capstone.backends.local",
+    "asyncio": "course.capstone.backends.local",
+    "processes": "course.capstone.backends.local",
+    "pyro": "course.capstone.backends.pyro",
+    "celery": "course.capstone.backends.celery",
+}
+BACKENDS = tuple(BACKEND_MODULES)
 
 
 class FunctionRef(NamedTuple):
@@ -233,13 +205,7 @@ def make_backend(name: str, workers: int | None = None, **options) -> Backend:
         raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    if name in ("serial", "threads", "asyncio", "processes"):
-        from course import capstone_local as module
-    elif name == "pyro":
-        from course import capstone_pyro as module
-    else:
-        from course import capstone_celery as module
-    return module.start(name, workers, **options)
+    return importlib.import_module(BACKEND_MODULES[name]).start(name, workers, **options)
 
 
 @contextlib.contextmanager
@@ -277,7 +243,3 @@ def check_callable(fn: Callable, backend: "str | Backend") -> None:
         function_ref(fn)
     elif not callable(fn):
         raise TypeError(f"{fn!r} is not callable")
-
-
-def is_coroutine_function(fn: Callable) -> bool:
-    return inspect.iscoroutinefunction(fn)

@@ -1,0 +1,1 @@
+"""The learner's loop: recorded progress (`progress`) and re-checking on save (`watch`)."""
