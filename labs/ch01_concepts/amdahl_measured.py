@@ -32,8 +32,10 @@ def amdahl(p: float, n: int) -> float:
     return 1 / ((1 - p) + p / n)
 
 
-def job(pool: ProcessPoolExecutor | None, n: int, steps: int, p: float = PARALLEL_FRACTION) -> None:
-    """The whole job: (1 - p) of the steps in this process, p of them split over n workers."""
+def job(
+    pool: ProcessPoolExecutor | None, n: int, steps: int, p: float = PARALLEL_FRACTION
+) -> None:
+    """The whole job: (1 - p) of the steps here, p of them split over n workers."""
     spin(int(steps * (1 - p)))  # the serial part
     chunk = int(steps * p) // n
     if pool is None:
@@ -43,12 +45,14 @@ def job(pool: ProcessPoolExecutor | None, n: int, steps: int, p: float = PARALLE
             future.result()
 
 
-def measure(seconds: float = 0.25, workers=WORKERS, rounds: int = ROUNDS, mp_context=None) -> dict:
-    """Median time of the serial baseline and of the job on each n; speedups over the baseline."""
+def measure(
+    seconds: float = 0.25, workers=WORKERS, rounds: int = ROUNDS, mp_context=None
+) -> dict:
+    """Median times of the serial baseline and of the job on each n; the speedups."""
     steps = calibrate(seconds)
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(workers), mp_context=mp_context) as pool:
-        # warm-up: start every worker process (and import spin in it) before timing anything
+        # warm-up: start every worker (it imports spin) before timing anything
         for future in [pool.submit(spin, 10) for _ in range(max(workers))]:
             future.result()
         startup = time.perf_counter() - start
@@ -56,7 +60,11 @@ def measure(seconds: float = 0.25, workers=WORKERS, rounds: int = ROUNDS, mp_con
         for _ in range(rounds):
             for key in times:
                 began = time.perf_counter()
-                job(None if key == "serial" else pool, 1 if key == "serial" else key, steps)
+                job(
+                    None if key == "serial" else pool,
+                    1 if key == "serial" else key,
+                    steps,
+                )
                 times[key].append(time.perf_counter() - began)
     medians = {key: statistics.median(values) for key, values in times.items()}
     serial = medians.pop("serial")
@@ -90,10 +98,14 @@ def plot(result, ax=None, path=None):
 
 
 def print_table(result) -> None:
-    print(f"serial baseline: {result['serial']:.3f} s (median of {ROUNDS} rounds); "
-          f"starting {max(result['workers'])} worker processes took {result['startup']:.3f} s, not counted\n")
+    print(
+        f"serial baseline: {result['serial']:.3f} s (median of {ROUNDS} rounds); "
+        f"starting {max(result['workers'])} worker processes took {result['startup']:.3f} s, not counted\n"
+    )
     print(f"{'workers':>7}{'time':>9}{'speedup':>9}{'Amdahl':>8}")
-    for n, t, s, a in zip(result["workers"], result["times"], result["speedups"], result["amdahl"]):
+    for n, t, s, a in zip(
+        result["workers"], result["times"], result["speedups"], result["amdahl"]
+    ):
         print(f"{n:>7}{t:>8.3f}s{s:>8.2f}x{a:>7.2f}x")
 
 

@@ -64,8 +64,10 @@ def hash_rounds_for(seconds: float) -> int:
     return max(1, round(seconds / (time.perf_counter() - start)))
 
 
-def measure_all(seconds: float = 0.08, rounds: int = ROUNDS) -> dict[str, dict[str, float]]:
-    """For each kind of work: median serial time, median threaded time, and their ratio."""
+def measure_all(
+    seconds: float = 0.08, rounds: int = ROUNDS
+) -> dict[str, dict[str, float]]:
+    """For each kind of work: median serial and threaded times, and their ratio."""
     kinds = {
         "pure-Python loop": (python_loop, calibrate(seconds)),
         "hashlib.sha256 on 16 MiB": (hash_buffer, hash_rounds_for(seconds)),
@@ -84,10 +86,14 @@ def measure_all(seconds: float = 0.08, rounds: int = ROUNDS) -> dict[str, dict[s
 
 
 def print_table(results) -> None:
-    print(f"Two calls one after the other, then the same two calls in two threads (median of {ROUNDS} rounds):\n")
+    print(
+        f"Two calls one after the other, then the same two calls in two threads (median of {ROUNDS} rounds):\n"
+    )
     print(f"{'work':<27}{'serial':>9}{'2 threads':>11}{'speedup':>9}")
     for name, row in results.items():
-        print(f"{name:<27}{row['serial']:>8.3f}s{row['threads']:>10.3f}s{row['speedup']:>8.2f}x")
+        print(
+            f"{name:<27}{row['serial']:>8.3f}s{row['threads']:>10.3f}s{row['speedup']:>8.2f}x"
+        )
 
 
 def main() -> None:

@@ -56,7 +56,9 @@ def thread_start_cost(count: int = 200) -> float:
 def process_start_cost(method: str, count: int = 8) -> float:
     """Seconds to start and join one process with start method `method`."""
     context = multiprocessing.get_context(method)
-    warm = context.Process(target=nothing)  # forkserver: start the server itself before timing
+    warm = context.Process(
+        target=nothing
+    )  # forkserver: start the server itself before timing
     warm.start()
     warm.join()
     start = time.perf_counter()
@@ -68,7 +70,7 @@ def process_start_cost(method: str, count: int = 8) -> float:
 
 
 async def coroutine_start_cost_async(count: int = 10_000) -> float:
-    """Seconds to create, run and finish one asyncio task (await this inside a running loop)."""
+    """Seconds to create, run and finish one asyncio task (await it in a running loop)."""
 
     async def idle() -> None:
         pass
@@ -136,10 +138,16 @@ async def measure_all_async() -> dict[str, dict[str, float | None]]:
             "start_us": await coroutine_start_cost_async() * 1e6,
             "memory_kib": await coroutine_memory_kib_async(),
         },
-        "thread": {"start_us": thread_start_cost() * 1e6, "memory_kib": thread_memory_kib()},
+        "thread": {
+            "start_us": thread_start_cost() * 1e6,
+            "memory_kib": thread_memory_kib(),
+        },
     }
     for method in ("fork", "forkserver", "spawn"):
-        rows[f"process ({method})"] = {"start_us": process_start_cost(method) * 1e6, "memory_kib": process_memory_kib(method)}
+        rows[f"process ({method})"] = {
+            "start_us": process_start_cost(method) * 1e6,
+            "memory_kib": process_memory_kib(method),
+        }
     return rows
 
 
@@ -152,8 +160,14 @@ def print_table(rows) -> None:
     for name, row in rows.items():
         memory = "n/a" if row["memory_kib"] is None else f"{row['memory_kib']:,.1f} KiB"
         print(f"{name:<26}{row['start_us']:>13,.0f} us{memory:>14}")
-    coroutine, thread = rows["coroutine (asyncio task)"]["start_us"], rows["thread"]["start_us"]
-    fork, spawn = rows["process (fork)"]["start_us"], rows["process (spawn)"]["start_us"]
+    coroutine, thread = (
+        rows["coroutine (asyncio task)"]["start_us"],
+        rows["thread"]["start_us"],
+    )
+    fork, spawn = (
+        rows["process (fork)"]["start_us"],
+        rows["process (spawn)"]["start_us"],
+    )
     print(
         f"\nHere a thread cost {thread / coroutine:.0f}x a coroutine to start, "
         f"a process {fork / thread:.0f}x (fork) to {spawn / thread:.0f}x (spawn) a thread."

@@ -22,18 +22,24 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from course.tracing import Timeline, now, plot_timeline
+from course.tracing import Sampler, Timeline, plot_timeline
 
 TASKS = 4
 WORKERS = 2
 TASK_SECONDS = 0.15  # roughly how long one task takes on its own
 
 
-def spin(steps: int) -> int:
-    """CPU-bound: a pure-Python loop; holds the GIL throughout."""
+def spin(steps: int, sampler: Sampler | None = None) -> int:
+    """CPU-bound: a pure-Python loop; holds the GIL throughout.
+
+    With a sampler, it ticks every 1,000 steps (tens of microseconds), so the
+    timeline shows when this loop really ran, not only when it started and ended.
+    """
     total = 0
     for i in range(steps):
         total = (total + i * i) % 1_000_003
+        if sampler is not None and i % 1000 == 0:
+            sampler.tick()
     return total
 
 
@@ -44,7 +50,7 @@ def wait(seconds: float) -> float:
 
 
 def calibrate(seconds: float = TASK_SECONDS) -> int:
-    """How many `spin` steps take about `seconds` on this machine (median of 3 short runs)."""
+    """How many `spin` steps take about `seconds` here (median of 3 short runs)."""
     probe = 100_000
     runs = []
     for _ in range(3):
@@ -54,23 +60,46 @@ def calibrate(seconds: float = TASK_SECONDS) -> int:
     return max(1, int(probe * seconds / sorted(runs)[1]))
 
 
-def traced(job: tuple[str, object]) -> tuple[str, str, float, float]:
-    """Run one task and say where and when it ran: (lane, label, start, end).
+def traced(job: tuple[str, object]) -> tuple[str, str, list[tuple[float, float]]]:
+    """Run one task; return where it ran, its kind, and the slices of time it ran in.
 
-    Module-level, so a process started by spawn or forkserver can import it.
+    Module-level, so a process started by spawn or forkserver can import it. A wait
+    is one slice (it needs no CPU, so sampling it would show nothing).
     """
     kind, arg = job
-    start = now()
-    spin(arg) if kind == "cpu" else wait(arg)
-    end = now()
-    process = multiprocessing.current_process().name
-    thread = threading.current_thread().name
-    lane = f"pid {os.getpid()} {thread}" if process == "MainProcess" else f"pid {os.getpid()} ({process})"
-    return lane, kind, start, end
+    sampler = Sampler()
+    sampler.tick()
+    if kind == "cpu":
+        spin(arg, sampler)
+    else:
+        wait(arg)
+    sampler.tick()
+    slices = (
+        sampler.slices() if kind == "cpu" else [(sampler.times[0], sampler.times[-1])]
+    )
+    where = f"{os.getpid()}/{threading.current_thread().name}"
+    return where, kind, slices
 
 
-def run(kind: str, how: str, *, arg, tasks: int = TASKS, workers: int = WORKERS, mp_context=None) -> tuple[Timeline, float]:
-    """Run `tasks` tasks of `kind` ('cpu' or 'io') `how` ('serial', 'threads', 'processes').
+def lane_names(places: list[str], how: str) -> dict[str, str]:
+    """Short lane names, in order of first appearance: 'thread 1', 'process 2'..."""
+    noun = {"serial": "main thread", "threads": "thread", "processes": "process"}[how]
+    unique = list(dict.fromkeys(places))
+    if how == "serial":
+        return {place: noun for place in unique}
+    return {place: f"{noun} {number}" for number, place in enumerate(unique, 1)}
+
+
+def run(
+    kind: str,
+    how: str,
+    *,
+    arg,
+    tasks: int = TASKS,
+    workers: int = WORKERS,
+    mp_context=None,
+) -> tuple[Timeline, float]:
+    """Run `tasks` tasks of `kind` ('cpu', 'io') `how` (serial, threads, processes).
 
     Returns the timeline of the tasks and the wall time of the whole run
     (for processes it includes starting them: that is part of the price).
@@ -89,11 +118,15 @@ def run(kind: str, how: str, *, arg, tasks: int = TASKS, workers: int = WORKERS,
     else:
         raise ValueError(f"how must be serial, threads or processes, not {how!r}")
     elapsed = time.perf_counter() - start
-    timeline.extend(spans)
+    names = lane_names([where for where, _, _ in spans], how)
+    for where, label, slices in spans:
+        timeline.extend((names[where], label, begin, end) for begin, end in slices)
     return timeline, elapsed
 
 
-def run_all(steps: int | None = None, seconds: float = TASK_SECONDS) -> dict[tuple[str, str], tuple[Timeline, float]]:
+def run_all(
+    steps: int | None = None, seconds: float = TASK_SECONDS
+) -> dict[tuple[str, str], tuple[Timeline, float]]:
     """Every (kind, how) pair once: the data behind the table and the figure."""
     steps = steps or calibrate(seconds)
     results = {}
@@ -110,13 +143,22 @@ def plot(results, path=None):
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 2, figsize=(11, 6.5), sharex="col")
+    fig, axes = plt.subplots(3, 2, figsize=(8, 6.5), sharex=True)
+    # One time axis for all six panels: the slowest run sets it.
+    longest = max(
+        max(span.end for span in timeline.spans) for timeline, _ in results.values()
+    )
     for col, kind in enumerate(("cpu", "io")):
         for row, how in enumerate(("serial", "threads", "processes")):
             timeline, elapsed = results[kind, how]
             title = f"{'CPU-bound' if kind == 'cpu' else 'I/O-bound'}, {how}: {elapsed:.2f} s"
-            plot_timeline(timeline, ax=axes[row][col], title=title)
-            axes[row][col].tick_params(axis="y", labelsize="small")
+            plot_timeline(
+                timeline,
+                ax=axes[row][col],
+                title=title,
+                legend=False,
+                xmax=longest * 1.02,
+            )
             if row < 2:
                 axes[row][col].set_xlabel("")
     fig.tight_layout()
@@ -126,25 +168,33 @@ def plot(results, path=None):
 
 
 def print_table(results) -> None:
-    print(f"{TASKS} tasks of about {TASK_SECONDS} s each, {WORKERS} workers, {os.cpu_count()} CPUs\n")
-    print(f"{'work':<6}{'how':<11}{'wall time':>10}{'speedup':>9}{'most at once':>14}")
+    print(
+        f"{TASKS} tasks of about {TASK_SECONDS} s each, {WORKERS} workers, {os.cpu_count()} CPUs\n"
+    )
+    print(
+        f"{'work':<6}{'how':<11}{'wall time':>10}{'speedup':>9}{'most running at once':>22}"
+    )
     for kind in ("cpu", "io"):
         serial = results[kind, "serial"][1]
         for how in ("serial", "threads", "processes"):
             timeline, elapsed = results[kind, how]
-            print(f"{kind:<6}{how:<11}{elapsed:>9.2f}s{serial / elapsed:>8.2f}x{timeline.max_overlap():>14}")
+            print(
+                f"{kind:<6}{how:<11}{elapsed:>9.2f}s{serial / elapsed:>8.2f}x{timeline.max_overlap():>22}"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", metavar="FILE", help="save the timelines to FILE (png, svg, pdf)")
+    parser.add_argument(
+        "--plot", metavar="FILE", help="save the timelines to FILE (png, svg, pdf)"
+    )
     args = parser.parse_args()
 
     results = run_all()
     print_table(results)
     print(
         "\nWhat to notice:\n"
-        "- CPU-bound threads: 'most at once' may say 2 (both threads were *started*), but the wall time\n"
+        "- CPU-bound threads: both are started, but 'most running at once' stays 1 and the wall time\n"
         "  is no better than serial: the GIL lets one of them compute at a time.\n"
         "- CPU-bound processes: two interpreters, two GILs, two cores: close to 2x, minus start-up.\n"
         "- I/O-bound: a waiting thread releases the GIL, so threads overlap as well as processes do,\n"

@@ -1,4 +1,4 @@
-"""Lab: dining philosophers, a deadlock detected with timeouts, then fixed by lock ordering.
+"""Lab: dining philosophers: a deadlock detected with timeouts, fixed by lock order.
 
 Five philosophers sit at a round table with one fork between each pair; to eat,
 a philosopher needs both neighbouring forks. If each picks up the left fork and
@@ -35,8 +35,13 @@ class Dinner:
     timeline: Timeline = field(default_factory=Timeline)
 
 
-def dine(seats: int = 5, ordered: bool = False, rounds: int = 10, patience: float = 0.5,
-         eat_seconds: float = 0.01) -> Dinner:
+def dine(
+    seats: int = 5,
+    ordered: bool = False,
+    rounds: int = 10,
+    patience: float = 0.5,
+    eat_seconds: float = 0.01,
+) -> Dinner:
     """Let every philosopher try to eat `rounds` times; return what happened."""
     forks = [threading.Lock() for _ in range(seats)]
     holder: dict[int, str] = {}
@@ -50,7 +55,9 @@ def dine(seats: int = 5, ordered: bool = False, rounds: int = 10, patience: floa
     def philosopher(seat: int) -> None:
         name = f"philosopher-{seat}"
         left, right = seat, (seat + 1) % seats
-        first, second = (min(left, right), max(left, right)) if ordered else (left, right)
+        first, second = (
+            (min(left, right), max(left, right)) if ordered else (left, right)
+        )
         for _ in range(rounds if ordered else 1):
             with dinner.timeline.span("waiting for forks", name):
                 forks[first].acquire()
@@ -70,8 +77,8 @@ def dine(seats: int = 5, ordered: bool = False, rounds: int = 10, patience: floa
             if not got_second:
                 with counted:
                     dinner.stuck.append(
-                        f"{name} holds fork {first} and waited {patience} s for fork {second} "
-                        f"(held by {blocker})"
+                        f"{name} holds fork {first} and waited {patience} s "
+                        f"for fork {second} (held by {blocker})"
                     )
                 holder.pop(first, None)
                 forks[first].release()
@@ -86,7 +93,10 @@ def dine(seats: int = 5, ordered: bool = False, rounds: int = 10, patience: floa
             forks[second].release()
             forks[first].release()
 
-    threads = [threading.Thread(target=philosopher, args=(seat,), name=f"philosopher-{seat}") for seat in range(seats)]
+    threads = [
+        threading.Thread(target=philosopher, args=(seat,), name=f"philosopher-{seat}")
+        for seat in range(seats)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,7 +112,9 @@ def main() -> int:
         print(f"    {line}")
     ordered = dine(ordered=True)
     print("\nLower-numbered fork first (one global lock order):")
-    print(f"  meals eaten: {ordered.meals} of {ordered.seats * 10}; philosophers who gave up: {len(ordered.stuck)}")
+    print(
+        f"  meals eaten: {ordered.meals} of {ordered.seats * 10}; philosophers who gave up: {len(ordered.stuck)}"
+    )
     print(
         "\nWhat to notice:\n"
         "  - in the naive run every philosopher holds one fork and waits for the next: a cycle of\n"

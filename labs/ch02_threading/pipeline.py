@@ -29,9 +29,14 @@ from course.tracing import Timeline
 STOP = object()  # the sentinel: identity, not equality, marks the end
 
 
-def run_pipeline(items: int = 12, downloaders: int = 3, download_seconds: float = 0.06,
-                 write_seconds: float = 0.01, queue_size: int = 4) -> tuple[list[str], Timeline]:
-    """Push `items` URLs through the pipeline; return what the writer wrote and the timeline."""
+def run_pipeline(
+    items: int = 12,
+    downloaders: int = 3,
+    download_seconds: float = 0.06,
+    write_seconds: float = 0.01,
+    queue_size: int = 4,
+) -> tuple[list[str], Timeline]:
+    """Push `items` URLs through the pipeline; return what was written, the timeline."""
     timeline = Timeline()
     urls: queue.Queue = queue.Queue(maxsize=queue_size)
     pages: queue.Queue = queue.Queue(maxsize=queue_size)
@@ -68,7 +73,10 @@ def run_pipeline(items: int = 12, downloaders: int = 3, download_seconds: float 
                 written.append(page)
 
     threads = [threading.Thread(target=reader, name="reader")]
-    threads += [threading.Thread(target=downloader, name=f"downloader-{i}") for i in range(downloaders)]
+    threads += [
+        threading.Thread(target=downloader, name=f"downloader-{i}")
+        for i in range(downloaders)
+    ]
     threads += [threading.Thread(target=writer, name="writer")]
     for thread in threads:
         thread.start()
@@ -82,7 +90,9 @@ def main() -> int:
     started = time.perf_counter()
     written, timeline = run_pipeline(items, downloaders, seconds)
     elapsed = time.perf_counter() - started
-    print(f"{len(written)} of {items} pages written in {elapsed:.2f} s by {downloaders} downloaders")
+    print(
+        f"{len(written)} of {items} pages written in {elapsed:.2f} s by {downloaders} downloaders"
+    )
     print(f"one downloader would need at least {items * seconds:.2f} s of waiting")
     print(f"most spans in progress at once: {timeline.max_overlap()}")
     print(f"threads still running besides main: {threading.active_count() - 1}")

@@ -52,9 +52,14 @@ class Counter:
         self.value = current + 1  # write
 
 
-def run(threads: int = 4, increments: int = 5_000, locked: bool = False, pause: bool = True,
-        interval: float = 1e-6) -> int:
-    """Start `threads` threads that each increment one shared Counter; return its final value."""
+def run(
+    threads: int = 4,
+    increments: int = 5_000,
+    locked: bool = False,
+    pause: bool = True,
+    interval: float = 1e-6,
+) -> int:
+    """Start `threads` threads that each increment one shared Counter; return its value."""
     counter = Counter(locked, pause)
     start = threading.Barrier(threads)
 
@@ -63,7 +68,9 @@ def run(threads: int = 4, increments: int = 5_000, locked: bool = False, pause: 
         for _ in range(increments):
             counter.increment()
 
-    workers = [threading.Thread(target=work, name=f"incrementer-{i}") for i in range(threads)]
+    workers = [
+        threading.Thread(target=work, name=f"incrementer-{i}") for i in range(threads)
+    ]
     with switch_interval(interval):
         for worker in workers:
             worker.start()
@@ -77,10 +84,16 @@ def main() -> int:
     expected = threads * increments
     print(f"{threads} threads x {increments:,} increments: expected {expected:,}\n")
     cases = [
-        ("plain read-modify-write, default switch interval", dict(pause=False, interval=0.005)),
+        (
+            "plain read-modify-write, default switch interval",
+            dict(pause=False, interval=0.005),
+        ),
         ("plain read-modify-write, 1 us switch interval", dict(pause=False)),
         ("a call between read and write, 1 us interval", dict(pause=True)),
-        ("the same, with a Lock around read-modify-write", dict(pause=True, locked=True)),
+        (
+            "the same, with a Lock around read-modify-write",
+            dict(pause=True, locked=True),
+        ),
     ]
     for title, options in cases:
         started = time.perf_counter()
