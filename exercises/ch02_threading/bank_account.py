@@ -33,8 +33,8 @@ class InsufficientFunds(Exception):
 class Account:
     """A bank account that many threads may use at once.
 
-    Account(balance=0, io=None): `balance` is the opening balance (not
-    negative); `io` is a callable with no arguments, called between reading
+    Account(balance=0, io=None): `balance` is the opening balance (negative:
+    ValueError); `io` is a callable with no arguments, called between reading
     and writing the balance (None: do nothing there).
     """
 
@@ -47,14 +47,19 @@ class Account:
         raise NotImplementedError("TODO: return the balance")
 
     def deposit(self, amount: int) -> None:
-        """Add `amount` (> 0, else ValueError): read, io(), write, as one atomic step."""
+        """Add `amount` (> 0, else ValueError, changing nothing).
+
+        Read, io(), write, as one atomic step: io() is called exactly once.
+        """
         raise NotImplementedError("TODO: deposit under the account's lock")
 
     def withdraw(self, amount: int) -> None:
-        """Take `amount` (> 0, else ValueError) out.
+        """Take `amount` (> 0, else ValueError, changing nothing) out.
 
-        Raise InsufficientFunds, changing nothing, when the balance is smaller.
-        Read, io(), check and write as one atomic step.
+        Raise InsufficientFunds, changing nothing, when the balance is smaller
+        than `amount`; taking out the whole balance is allowed (it leaves 0).
+        Read, io(), check and write as one atomic step: a withdrawal that is
+        made calls io() exactly once.
         """
         raise NotImplementedError("TODO: withdraw under the account's lock")
 
@@ -62,8 +67,15 @@ class Account:
 def transfer(source: Account, target: Account, amount: int) -> None:
     """Move `amount` from source to target: both change, or neither does.
 
-    Raise InsufficientFunds (changing nothing) when source holds too little and
-    ValueError when amount is not positive. Other threads may be transferring
-    between the same accounts in the opposite direction at the same time.
+    Raise ValueError when amount is not positive, then InsufficientFunds when
+    source holds less than amount; either way neither balance changes. Moving
+    the whole balance is allowed. Each balance changes by a read, io(), write,
+    as in withdraw and deposit: io() is called once on each account. Nobody
+    sees the money halfway: from the moment the transfer reads source's
+    balance until target holds the money, no other operation on either
+    account runs. Other threads may be transferring between the same accounts
+    in the opposite direction at the same time. transfer(a, a, amount) is
+    checked in the same way (ValueError, InsufficientFunds) and otherwise
+    returns with the balance unchanged.
     """
     raise NotImplementedError("TODO: lock both accounts in a global order, then move the money")

@@ -32,10 +32,13 @@ def _check_amount(amount: int) -> None:
 class Account:
     """A bank account that many threads may use at once.
 
-    `io` is called between reading the balance and writing the new one (it
-    stands for the round trip to a ledger database). Tests pass a callable that
-    lets other threads run right there.
+    Account(balance=0, io=None): `balance` is the opening balance (negative:
+    ValueError); `io` is a callable with no arguments, called between reading
+    and writing the balance (None: do nothing there).
     """
+
+    # `io` stands for the round trip to a ledger database; the tests pass a
+    # callable that lets other threads run right there.
 
     def __init__(self, balance: int = 0, io: Callable[[], None] | None = None):
         if balance < 0:
@@ -49,10 +52,15 @@ class Account:
 
     @property
     def balance(self) -> int:
+        """The current balance."""
         with self._lock:
             return self._balance
 
     def deposit(self, amount: int) -> None:
+        """Add `amount` (> 0, else ValueError, changing nothing).
+
+        Read, io(), write, as one atomic step: io() is called exactly once.
+        """
         _check_amount(amount)
         with self._lock:
             current = self._balance
@@ -60,6 +68,13 @@ class Account:
             self._balance = current + amount
 
     def withdraw(self, amount: int) -> None:
+        """Take `amount` (> 0, else ValueError, changing nothing) out.
+
+        Raise InsufficientFunds, changing nothing, when the balance is smaller
+        than `amount`; taking out the whole balance is allowed (it leaves 0).
+        Read, io(), check and write as one atomic step: a withdrawal that is
+        made calls io() exactly once.
+        """
         _check_amount(amount)
         with self._lock:
             current = self._balance
@@ -70,7 +85,19 @@ class Account:
 
 
 def transfer(source: Account, target: Account, amount: int) -> None:
-    """Move `amount` from source to target, all or nothing."""
+    """Move `amount` from source to target: both change, or neither does.
+
+    Raise ValueError when amount is not positive, then InsufficientFunds when
+    source holds less than amount; either way neither balance changes. Moving
+    the whole balance is allowed. Each balance changes by a read, io(), write,
+    as in withdraw and deposit: io() is called once on each account. Nobody
+    sees the money halfway: from the moment the transfer reads source's
+    balance until target holds the money, no other operation on either
+    account runs. Other threads may be transferring between the same accounts
+    in the opposite direction at the same time. transfer(a, a, amount) is
+    checked in the same way (ValueError, InsufficientFunds) and otherwise
+    returns with the balance unchanged.
+    """
     _check_amount(amount)
     first, second = sorted((source, target), key=lambda account: account.number)
     with first._lock, second._lock:  # same object twice is fine: the lock is reentrant
