@@ -8,11 +8,14 @@ the field, instead of surfacing later as a KeyError in the middle of grading.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 CATALOGUE_NAME = "course.toml"
 TASK_MARK = re.compile(r"""pytest\.mark\.task\(\s*["']([^"']*)["']\s*\)""")
@@ -141,9 +144,27 @@ class Catalogue:
 
     def tree(self, name: str) -> Path:
         """`exercises`, `solutions` or a path to a student's tree."""
-        if name in ("exercises", "solutions"):
-            return self.root / name
-        return Path(name).resolve()
+        return resolve_tree(self.root, name)
+
+    def import_module(self, exercise: Exercise, tree: str = "solutions") -> ModuleType:
+        """An exercise's module loaded from a tree by its path (for the bench and the book).
+
+        The installed toolkit never imports `solutions` as a package: the trees
+        live next to course.toml, not in site-packages.
+        """
+        path = self.tree(tree) / exercise.relpath()
+        if not path.is_file():
+            raise CatalogueError(f"{path} does not exist: no {exercise.id} in the tree {tree!r}")
+        name = f"_course_tree_{exercise.chapter}_{exercise.module}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses and pickling look a module up by name
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
 
     def test_file(self, exercise: Exercise) -> Path:
         return self.root / "tests" / "exercises" / exercise.chapter / f"test_{exercise.module}.py"
@@ -154,6 +175,14 @@ class Catalogue:
             BuggyVariant(exercise, path, _declared_losses(path, exercise), _declared_patch(path))
             for path in sorted(folder.glob(f"{exercise.module}__*.py"))
         ]
+
+
+def resolve_tree(root: Path, name: str) -> Path:
+    """The one place a tree name becomes a folder: `exercises` and `solutions` are
+    the course's own, anything else is a path (a student's submission)."""
+    if name in ("exercises", "solutions"):
+        return root / name
+    return Path(name).resolve()
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -222,16 +222,12 @@ def traced_spin(n: int) -> list:
 # --------------------------------------------------------------------------- runners
 
 
-def import_dmap():
-    """The reference `dmap` (solutions/ live next to course.toml, not in the installed package)."""
-    from course.catalogue import find_root
+def import_dmap(against: str = "solutions"):
+    """The capstone's `dmap` from a tree (the reference by default), loaded by path via the catalogue."""
+    from course import catalogue
 
-    root = str(find_root(Path(__file__).parent))
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    from solutions.ch07_capstone.dmap import dmap
-
-    return dmap
+    loaded = catalogue.load()
+    return loaded.import_module(loaded.exercise("dmap"), against).dmap
 
 
 @contextlib.contextmanager

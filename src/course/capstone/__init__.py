@@ -7,13 +7,14 @@
     celery_app.py  the Celery app and its one task
 
 Backends and services import the core; the core imports a backend's module
-only when that backend is asked for (see `core.BACKEND_MODULES`).
+only when that backend is asked for (see `core.BACKEND_CLASSES`).
 """
 
 from course.capstone.core import (
     BACKENDS,
     Backend,
     FunctionRef,
+    backend_class,
     check_callable,
     cluster,
     default_workers,
@@ -26,6 +27,6 @@ from course.capstone.core import (
 from course.capstone.errors import ItemError, WorkerLost
 
 __all__ = [
-    "BACKENDS", "Backend", "FunctionRef", "ItemError", "WorkerLost", "check_callable", "cluster",
+    "BACKENDS", "Backend", "FunctionRef", "backend_class", "ItemError", "WorkerLost", "check_callable", "cluster",
     "default_workers", "function_ref", "make_backend", "open_backend", "resolve", "run_chunk",
 ]

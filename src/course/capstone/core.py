@@ -47,18 +47,18 @@ from typing import Any, Callable, Iterator, NamedTuple
 
 MAX_TRACEBACK = 4000
 
-# Where each backend lives. The core imports a backend's module only when that
-# backend is asked for, so the backends (which import the core) never form a
-# circle with it, and `course check` never pays for Celery or Pyro5.
-BACKEND_MODULES = {
-    "serial": "course.capstone.backends.local",
-    "threads": "course.capstone.backends.local",
-    "asyncio": "course.capstone.backends.local",
-    "processes": "course.capstone.backends.local",
-    "pyro": "course.capstone.backends.pyro",
-    "celery": "course.capstone.backends.celery",
+# Where each backend's class lives. The core imports a backend's module only
+# when that backend is asked for, so the backends (which import the core) never
+# form a circle with it, and `course check` never pays for Celery or Pyro5.
+BACKEND_CLASSES = {
+    "serial": "course.capstone.backends.local:SerialBackend",
+    "threads": "course.capstone.backends.local:ThreadBackend",
+    "asyncio": "course.capstone.backends.local:AsyncioBackend",
+    "processes": "course.capstone.backends.local:ProcessBackend",
+    "pyro": "course.capstone.backends.pyro:PyroBackend",
+    "celery": "course.capstone.backends.celery:CeleryBackend",
 }
-BACKENDS = tuple(BACKEND_MODULES)
+BACKENDS = tuple(BACKEND_CLASSES)
 
 
 class FunctionRef(NamedTuple):
@@ -162,11 +162,7 @@ class Backend:
 
     def prepare(self, fn: Callable) -> Any:
         """What `submit` takes for `fn`; raises TypeError if this backend cannot run it."""
-        if self.by_reference:
-            return function_ref(fn)
-        if not callable(fn):
-            raise TypeError(f"{fn!r} is not callable")
-        return fn
+        return _sendable(fn, self.by_reference)
 
     def submit(self, task: Any, chunk: list) -> Future:
         raise NotImplementedError
@@ -199,13 +195,20 @@ def default_workers() -> int:
     return os.cpu_count() or 2
 
 
+def backend_class(name: str) -> type[Backend]:
+    """The class of the backend called `name`, its module imported now."""
+    if name not in BACKEND_CLASSES:
+        raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    module, _, qualname = BACKEND_CLASSES[name].partition(":")
+    return getattr(importlib.import_module(module), qualname)
+
+
 def make_backend(name: str, workers: int | None = None, **options) -> Backend:
     """A started backend by name; the caller must `close()` it (or use `cluster`)."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    kind = backend_class(name)
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    return importlib.import_module(BACKEND_MODULES[name]).start(name, workers, **options)
+    return kind(workers, **options)
 
 
 @contextlib.contextmanager
@@ -237,9 +240,15 @@ def open_backend(backend: "str | Backend", workers: int | None = None) -> Iterat
 
 
 def check_callable(fn: Callable, backend: "str | Backend") -> None:
-    """Fail early (before any item is read) when `fn` cannot run on `backend`."""
-    remote = backend.by_reference if isinstance(backend, Backend) else backend in ("processes", "pyro", "celery")
-    if remote:
-        function_ref(fn)
-    elif not callable(fn):
+    """Fail early (before any item is read, before any backend starts) when `fn` cannot run on `backend`."""
+    kind = backend if isinstance(backend, Backend) else backend_class(backend)
+    _sendable(fn, kind.by_reference)
+
+
+def _sendable(fn: Callable, by_reference: bool) -> Any:
+    """`fn` as a backend sends it: by name (a FunctionRef) across processes, else as is."""
+    if by_reference:
+        return function_ref(fn)
+    if not callable(fn):
         raise TypeError(f"{fn!r} is not callable")
+    return fn

@@ -20,7 +20,7 @@ from types import ModuleType
 
 import pytest
 
-from course.catalogue import find_root
+from course.catalogue import find_root, resolve_tree
 
 SUBMISSION_PACKAGE = "submission"
 LEAK_GRACE_SECONDS = 3.0
@@ -39,9 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): the catalogue task this graded test belongs to")
     against = config.getoption("--against")
-    root = find_root(config.rootpath)
-    tree = root / against if against in ("exercises", "solutions") else Path(against).resolve()
-    expose_tree(tree)
+    expose_tree(resolve_tree(find_root(config.rootpath), against))
 
 
 def expose_tree(tree: Path) -> None:

@@ -42,10 +42,6 @@ CHECK_TIMEOUT = 5.0
 STOP_TIMEOUT = 1.5
 
 
-def start(name: str, workers: int | None, **options) -> Backend:
-    return CeleryBackend(workers, **options)
-
-
 class BrokerUnreachable(ConnectionError):
     """The configured broker or result backend does not answer: a failure, never a silent skip."""
 

@@ -30,32 +30,13 @@ from course.capstone.errors import WorkerLost
 STOP_TIMEOUT = 3.0
 
 
-def start(name: str, workers: int | None, **options) -> Backend:
-    kinds = {"serial": SerialBackend, "threads": ThreadBackend, "asyncio": AsyncioBackend, "processes": ProcessBackend}
-    return kinds[name](workers, **options)
-
-
-class SerialBackend(Backend):
-    """Runs each chunk at once, in the caller's thread: the oracle the others must agree with."""
-
-    name = "serial"
-    default_chunksize = 64
-
-    def __init__(self, workers: int | None = None):
-        self.workers = 1
-
-    def submit(self, task, chunk: list) -> Future:
-        future: Future = Future()
-        future.set_running_or_notify_cancel()
-        future.set_result(run_chunk(task, chunk))
-        return future
-
-
 class ThreadBackend(Backend):
     """A thread pool: overlaps I/O waits; CPU-bound Python code still takes turns (the GIL).
 
-    `abort()` cannot stop a running thread (nothing can, safely); the chunks
-    already running finish on their own and queued ones are cancelled.
+    `abort()` cannot stop a running thread (nothing can, safely): the chunks
+    already running finish on their own, queued ones are cancelled by the map,
+    and `close()` after an abort does not wait for them, so a timeout reaches
+    the caller when it is due, not when the slow item ends.
     """
 
     name = "threads"
@@ -64,13 +45,32 @@ class ThreadBackend(Backend):
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or default_workers()
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="dmap-thread")
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix=f"dmap-{self.name}")
+        self._aborted = False
 
     def submit(self, task, chunk: list) -> Future:
         return self._pool.submit(run_chunk, task, chunk)
 
+    def abort(self) -> None:
+        self._aborted = True
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown(wait=not self._aborted, cancel_futures=True)
+
+
+class SerialBackend(ThreadBackend):
+    """One chunk at a time, in order: the oracle the others must agree with.
+
+    It runs on one worker thread rather than in the caller's, so that a map's
+    `timeout` is raised when it is due even while an item is still running.
+    """
+
+    name = "serial"
+    default_chunksize = 64
+    chunk_cost = 0.0
+
+    def __init__(self, workers: int | None = None):
+        super().__init__(workers=1)
 
 
 class AsyncioBackend(Backend):

@@ -34,10 +34,6 @@ from course.capstone.services import WORKER_PREFIX, Service, locate_ns, stop_all
 NO_WORKER_TIMEOUT = 10.0
 
 
-def start(name: str, workers: int | None, **options) -> Backend:
-    return PyroBackend(workers, **options)
-
-
 class PyroBackend(Backend):
     name = "pyro"
     by_reference = True
