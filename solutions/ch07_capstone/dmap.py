@@ -18,8 +18,12 @@ worker's death) lives in `course.capstone`; this module is the map itself:
 - retries: a chunk whose worker died (`WorkerLost`) is submitted again, up to
   `retries` times, and its results are handed over exactly once;
 - timeout: `timeout` seconds after the call (as for `Executor.map`) the map
-  raises `TimeoutError`, and every chunk still running is stopped
-  (`backend.abort()`): no worker stays busy for a caller that gave up.
+  raises `TimeoutError` instead of handing over anything more, on every
+  backend, and every chunk still running is stopped (`backend.abort()`): no
+  worker stays busy for a caller that gave up. The serial backend runs a chunk
+  inside `submit`, so there the overrun is noticed when that chunk returns;
+- arguments are checked when `imap` is called, before any item is read or
+  any backend started: a mistake surfaces at the line that made it.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any, Callable, Iterable, Iterator
 
-from course.capstone import Backend, ItemError, WorkerLost, check_callable, open_backend
+from course.capstone import BACKENDS, Backend, ItemError, WorkerLost, check_callable, open_backend
 
 IN_FLIGHT_PER_WORKER = 2  # one chunk running and one waiting per worker: no idle gap
 CHUNKS_PER_WORKER = 4  # enough chunks to balance uneven items, few enough to keep messaging cheap
@@ -74,31 +78,55 @@ def imap(
                for this map and stopped after it, or a `course.capstone.cluster(...)`
                object, which stays warm for the next map
     workers    workers to start for a backend given by name (default: CPU count)
-    chunksize  items per chunk; None picks ~4 chunks per worker for a sized input
-    ordered    True: results in input order; False: as chunks complete
-    timeout    seconds from the call until the last result, or None
+    chunksize  items per chunk (the last chunk holds the remainder); None: see
+               `choose_chunksize`
+    ordered    True: results in input order; False: each chunk's results as soon
+               as that chunk completes
+    timeout    seconds from the call until the last result, or None: once they have
+               passed, the map raises TimeoutError instead of handing over more
     retries    how many times a chunk whose worker died is submitted again (after the
                first loss its items are retried one by one, each with these retries)
+
+    At most `IN_FLIGHT_PER_WORKER * backend.workers` chunks are ever read from
+    `items` and not yet handed to the caller, whatever the input (a list or
+    an endless generator) and the order. An exception in `fn` is never retried.
+    Empty input returns at once on every backend.
     """
-    check_callable(fn, backend)  # a lambda on a remote backend fails now, not at the first next()
-    if chunksize is not None and chunksize < 1:
-        raise ValueError(f"chunksize must be at least 1, not {chunksize}")
-    if retries < 0:
-        raise ValueError(f"retries must be 0 or more, not {retries}")
+    check_arguments(fn, backend, workers, chunksize, timeout, retries)
     deadline = None if timeout is None else time.monotonic() + timeout
     return _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, retries)
 
 
+def check_arguments(fn, backend, workers, chunksize, timeout, retries) -> None:
+    """Raise now, at the caller's line, rather than at the first `next()`.
+
+    `imap` returns a generator, and a generator's body runs only when it is
+    first iterated: without this, a wrong argument would surface wherever the
+    iterator happens to be consumed, perhaps never.
+    """
+    if isinstance(backend, str):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    elif not isinstance(backend, Backend):
+        raise TypeError(f"backend must be a name ({', '.join(BACKENDS)}) or a cluster(...) object, not {backend!r}")
+    check_callable(fn, backend)  # a lambda on a remote backend fails now
+    for name, value, least in (("workers", workers, 1), ("chunksize", chunksize, 1), ("timeout", timeout, 0)):
+        if value is not None and value < least:
+            raise ValueError(f"{name} must be at least {least}, not {value}")
+    if retries < 0:
+        raise ValueError(f"retries must be 0 or more, not {retries}")
+
+
 def choose_chunksize(items: Iterable, backend: Backend, chunksize: int | None) -> int:
-    """About `CHUNKS_PER_WORKER` chunks per worker for a sized input, bounded.
+    """The chunk size: `chunksize` when given; else, for an input with a length n,
+    1 when n * (backend.chunk_cost + MAP_CHUNK_COST) <= CHEAP_MESSAGING, otherwise
+    ceil(n / (CHUNKS_PER_WORKER * backend.workers)) capped at MAX_CHUNKSIZE; for an
+    input without a length (a generator), `backend.default_chunksize`.
 
     Fewer, larger chunks amortise the messaging cost; several per worker
     still balance the load when items take uneven time. When sending every
-    item on its own costs little in all (`backend.chunk_cost` plus our own
-    `MAP_CHUNK_COST` per chunk, under `CHEAP_MESSAGING` seconds), chunks of one
-    balance the load best: 20 items on 2 workers in chunks of 3 leave one
-    worker idle for a whole chunk. An input of unknown length (a generator)
-    gets the backend's default.
+    item on its own costs little in all, chunks of one balance the load best:
+    20 items on 2 workers in chunks of 3 leave one worker idle for a whole chunk.
     """
     if chunksize is not None:
         return chunksize
@@ -146,7 +174,8 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
                     return
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 done, _ = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
-                if not done:
+                # A serial chunk runs inside submit(): its future is done however late it is.
+                if not done or (deadline is not None and time.monotonic() > deadline):
                     raise TimeoutError(
                         f"dmap: timeout={timeout} s passed with {len(pending)} chunk(s) still running on {runner.description}"
                     )

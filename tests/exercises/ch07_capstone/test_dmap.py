@@ -5,8 +5,15 @@ many workers were inside the work at once and which PIDs ran it
 (`course.workloads.overlap_probe`); order by a gate that forces later items to
 finish first (`gate`); fault tolerance by items that kill the process running
 them once (`crash_once`); bounded memory by counting how far the map read an
-endless input ahead of its consumer. Every cluster is started inside its test
-and stopped before it ends, so the leak check sees nothing left behind.
+endless input ahead of its consumer; chunk boundaries and the work in flight
+by a `Spy` backend that records every chunk the map hands to the workers.
+Values are checked against a serial oracle with hypothesis, under a fixed,
+derandomised profile (`ORACLE`) so that every grading run tries the same cases.
+Every cluster is started inside its test and stopped before it ends, so the
+leak check sees nothing left behind.
+
+Each promise of the stub's docstring (points 0 to 6) and of the book's page is a
+test below, under the task that promises it.
 """
 
 from __future__ import annotations
@@ -16,13 +23,21 @@ import threading
 import time
 from collections import Counter
 
+import math
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from course import workloads
-from course.capstone import ItemError, WorkerLost, cluster
+from course.capstone import Backend, ItemError, WorkerLost, cluster
 from course.testing import plain
 
 SQUARES = [x * x for x in range(40)]
+LOCAL = ["serial", "threads", "asyncio"]
+# The same cases in every grading run, within the exercise's time budget.
+ORACLE = settings(derandomize=True, database=None, deadline=None, max_examples=20, print_blob=False,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 HOLD = threading.Event()  # released by the tests below; the holds end at a deadline anyway
 
 
@@ -57,6 +72,94 @@ def assert_exactly_once(results: list, count: int, call: str) -> None:
         f"{call}: every result must arrive exactly once; missing {sorted(missing.elements())}, "
         f"duplicated or unexpected {sorted(extra.elements())}"
     )
+
+
+class Spy(Backend):
+    """A cluster seen through what the map sends it: every chunk, in submission order.
+
+    `consumed` is kept by the test (results it has received); at each submit the
+    spy notes how many chunks were read but not yet handed over, which is what
+    the bound on work in flight is about (with chunks of one item).
+    """
+
+    def __init__(self, inner: Backend):
+        self.inner = inner
+        self.name, self.workers, self.by_reference = inner.name, inner.workers, inner.by_reference
+        self.default_chunksize, self.chunk_cost = inner.default_chunksize, inner.chunk_cost
+        self.chunks: list[list] = []
+        self.consumed = 0
+        self.most_ahead = 0
+
+    def prepare(self, fn):
+        return self.inner.prepare(fn)
+
+    def submit(self, task, chunk):
+        self.chunks.append(list(chunk))
+        self.most_ahead = max(self.most_ahead, len(self.chunks) - self.consumed)
+        return self.inner.submit(task, chunk)
+
+    def abort(self) -> None:
+        self.inner.abort()
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return self.inner.worker_pids
+
+
+class FakeBackend(Backend):
+    """Only the numbers `choose_chunksize` reads; it never runs anything."""
+
+    def __init__(self, workers: int, chunk_cost: float, default_chunksize: int):
+        self.workers, self.chunk_cost, self.default_chunksize = workers, chunk_cost, default_chunksize
+
+
+def spec_chunksize(count: int, workers: int, chunk_cost: float) -> int:
+    """The rule in choose_chunksize's docstring, for an input with a length (the oracle)."""
+    if count * (chunk_cost + 10e-6) <= 0.05:
+        return 1
+    return max(1, min(16384, math.ceil(count / (4 * workers))))
+
+
+def counted_fail(x):
+    """Counts its calls per item (threads backend: same process); fails on item 5."""
+    with CALLS_LOCK:
+        CALLS[x] += 1
+    if x == 5:
+        raise ValueError("refusing item 5")
+    return x * x
+
+
+CALLS: Counter = Counter()
+CALLS_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def lambda_fn():
+    return lambda x: x
+
+
+BAD_CALLS = [
+    pytest.param(workloads.square, {"backend": "nonsense"}, ValueError, id="unknown-backend-name"),
+    pytest.param(workloads.square, {"backend": 42}, TypeError, id="backend-neither-name-nor-cluster"),
+    pytest.param(workloads.square, {"backend": "threads", "workers": 0}, ValueError, id="workers-0"),
+    pytest.param(workloads.square, {"backend": "threads", "chunksize": 0}, ValueError, id="chunksize-0"),
+    pytest.param(workloads.square, {"backend": "threads", "timeout": -1}, ValueError, id="timeout-negative"),
+    pytest.param(workloads.square, {"backend": "threads", "retries": -1}, ValueError, id="retries-negative"),
+    pytest.param(lambda_fn(), {"backend": "processes", "workers": 1}, TypeError, id="lambda-on-processes"),
+    pytest.param(42, {"backend": "threads"}, TypeError, id="fn-not-callable"),
+]
+
+
+@pytest.mark.task("eager_checks")
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(("fn", "options", "error"), BAD_CALLS)
+def test_imap_checks_its_arguments_at_the_call_before_reading_any_item(exercise, fn, options, error):
+    source = CountingInput()
+    with pytest.raises(error):
+        exercise.imap(fn, iter(source), **options)  # no next(): the call itself must raise
+    assert source.pulled == 0, f"imap(..., {options}) read {source.pulled} items before rejecting its arguments"
 
 
 # --------------------------------------------------------------------------- task 1
@@ -100,6 +203,41 @@ def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise
         exercise.dmap(closure, [1, 2], backend="processes", workers=1)
 
 
+@pytest.mark.task("local_in_order")
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("backend", LOCAL)
+@ORACLE
+@given(
+    items=st.lists(st.integers(-1000, 1000), max_size=50),
+    chunksize=st.one_of(st.none(), st.integers(1, 9)),
+    workers=st.integers(1, 3),
+    ordered=st.booleans(),
+)
+def test_results_agree_with_a_serial_loop(exercise, backend, items, chunksize, workers, ordered):
+    with cluster(backend, workers=workers) as running:
+        got = exercise.dmap(workloads.square, items, backend=running, chunksize=chunksize, ordered=ordered)
+    expected = [workloads.square(x) for x in items]
+    call = f"dmap(square, {items}, backend={backend!r}, workers={workers}, chunksize={chunksize}, ordered={ordered})"
+    assert type(got) is list, f"{call} returned a {type(got).__name__}, not a list"
+    if ordered:
+        assert plain(got) == expected, f"{call} returned {got}, expected {expected}"
+    else:
+        assert sorted(plain(got)) == sorted(expected), f"{call} returned {got}: not every result exactly once"
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param(name, marks=pytest.mark.task("local_in_order")) for name in LOCAL]
+    + [pytest.param("processes", marks=pytest.mark.task("processes_parallel"))],
+)
+def test_empty_input_returns_at_once(exercise, backend):
+    for empty in ([], (), iter([])):
+        got = exercise.dmap(workloads.square, empty, backend=backend, workers=2)
+        assert plain(got) == [], f"dmap(square, {empty!r}, backend={backend!r}) returned {got!r}, expected []"
+    assert plain(list(exercise.imap(workloads.square, [], backend=backend, ordered=False))) == []
+
+
 # --------------------------------------------------------------------------- task 2
 
 
@@ -122,6 +260,89 @@ def test_processes_backend_by_name_computes_cpu_bound_work_correctly(exercise):
     items = [1000 + 37 * i for i in range(30)]
     got = exercise.dmap(workloads.spin, items, backend="processes", workers=2)
     assert plain(got) == [workloads.spin(n) for n in items], "dmap(spin, items, backend='processes') differs from the serial results"
+
+
+@pytest.mark.task("processes_parallel")
+def test_a_backend_given_by_name_gets_the_workers_asked_for(exercise, tmp_path):
+    got = exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 3, wanted=3), backend="threads", workers=3, chunksize=1)
+    assert plain(got) == [0, 1, 2], f"dmap(overlap_probe, 3 probes, backend='threads', workers=3) returned {got}"
+    inside, _ = workloads.overlap_report(tmp_path)
+    assert inside >= 3, (
+        f"with backend='threads', workers=3, at most {inside} of 3 probes ran at once: "
+        f"pass `workers` on to the backend the map starts"
+    )
+
+
+# --------------------------------------------------------------------------- chunks
+
+
+@pytest.mark.task("chunks_as_asked")
+@pytest.mark.parametrize("chunksize", [1, 5, 23, 30])
+def test_chunks_hold_chunksize_items_in_input_order_with_the_remainder_last(exercise, chunksize):
+    items = list(range(23))
+    with cluster("threads", workers=2) as backend:
+        spy = Spy(backend)
+        got = exercise.dmap(workloads.square, items, backend=spy, chunksize=chunksize)
+    expected = [items[i:i + chunksize] for i in range(0, len(items), chunksize)]
+    assert plain(got) == [x * x for x in items], f"dmap(square, range(23), chunksize={chunksize}) returned {got}"
+    assert plain(spy.chunks) == expected, (
+        f"with chunksize={chunksize} the workers were sent the chunks {spy.chunks}; expected {expected}"
+    )
+
+
+@pytest.mark.task("chunks_as_asked")
+@pytest.mark.parametrize(
+    ("backend", "source", "size"),
+    [("threads", "list", 1), ("threads", "big list", 625), ("threads", "generator", 4), ("serial", "generator", 64)],
+)
+def test_without_chunksize_the_map_sends_chunks_of_choose_chunksize(exercise, backend, source, size):
+    """threads: 2 workers, 20 us a chunk; a list of 5,000 costs 0.15 s one by one: 4 chunks a worker."""
+    count = 5000 if source == "big list" else 100
+    items = (x for x in range(count)) if source == "generator" else list(range(count))
+    with cluster(backend, workers=2) as running:
+        spy = Spy(running)
+        got = exercise.dmap(workloads.square, items, backend=spy)
+    assert plain(got) == [x * x for x in range(count)], f"dmap(square, <{source} of {count}>) returned wrong results"
+    sizes = sorted({len(chunk) for chunk in spy.chunks[:-1]} | {size})
+    assert sizes == [size] and len(spy.chunks[-1]) <= size, (
+        f"dmap over a {source} of {count} items on {backend} x2 with chunksize=None sent chunks of sizes "
+        f"{sorted({len(c) for c in spy.chunks})}; choose_chunksize's rule gives {size}"
+    )
+
+
+@pytest.mark.task("chunks_as_asked")
+@ORACLE
+@given(
+    count=st.integers(0, 3_000_000),
+    workers=st.integers(1, 16),
+    chunk_cost=st.sampled_from([0.0, 20e-6, 50e-6, 0.4e-3, 3e-3]),
+    default=st.integers(1, 100),
+    given_size=st.one_of(st.none(), st.integers(1, 500)),
+)
+def test_choose_chunksize_follows_its_rule(exercise, count, workers, chunk_cost, default, given_size):
+    backend = FakeBackend(workers, chunk_cost, default)
+    expected = given_size or spec_chunksize(count, workers, chunk_cost)
+    got = exercise.choose_chunksize(range(count), backend, given_size)
+    assert plain(got) == expected, (
+        f"choose_chunksize(range({count}), <{workers} workers, {chunk_cost} s a chunk>, {given_size}) "
+        f"returned {got}, expected {expected}"
+    )
+    got = exercise.choose_chunksize((x for x in range(3)), backend, given_size)
+    assert plain(got) == (given_size or default), (
+        f"choose_chunksize(<a generator>, <default_chunksize={default}>, {given_size}) returned {got}"
+    )
+
+
+@pytest.mark.task("chunks_as_asked")
+def test_chunked_splits_lazily_and_keeps_the_remainder(exercise):
+    assert plain(list(exercise.chunked(range(7), 3))) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert plain(list(exercise.chunked(range(6), 3))) == [[0, 1, 2], [3, 4, 5]]
+    assert plain(list(exercise.chunked([], 3))) == []
+    source = CountingInput()
+    first = next(iter(exercise.chunked(iter(source), 3)))
+    assert plain(first) == [0, 1, 2] and source.pulled == 3, (
+        f"the first chunk of an endless input is {first} after reading {source.pulled} items: read only what a chunk needs"
+    )
 
 
 # --------------------------------------------------------------------------- task 3
@@ -200,6 +421,26 @@ def held_first_or_square(x):
     if x == 0:
         HOLD.wait(1.0)
     return x * x
+
+
+@pytest.mark.task("unordered_and_bounded")
+@pytest.mark.parametrize("ordered", [True, False])
+@pytest.mark.parametrize("source", ["list", "generator"])
+def test_at_most_two_chunks_per_worker_are_in_flight_for_any_input(exercise, source, ordered):
+    """A list is no excuse to read ahead: the bound keeps memory and abandoned work small."""
+    items = list(range(120)) if source == "list" else (x for x in range(120))
+    with cluster("threads", workers=2) as backend:
+        spy = Spy(backend)
+        results = exercise.imap(workloads.square, items, backend=spy, chunksize=1, ordered=ordered)
+        got = []
+        for result in results:
+            got.append(result)
+            spy.consumed += 1
+    assert sorted(plain(got)) == [x * x for x in range(120)], f"imap over a {source} returned {got}"
+    assert spy.most_ahead <= 4, (
+        f"over a {source} of 120 items (2 workers, chunksize=1, ordered={ordered}), up to {spy.most_ahead} chunks "
+        f"were read and not yet handed to the caller: at most 2 x workers = 4 may be"
+    )
 
 
 # --------------------------------------------------------------------------- task 4
@@ -286,6 +527,52 @@ def test_a_timeout_raises_timeout_error_and_leaves_no_worker_busy(exercise):
         exercise.dmap(workloads.io_wait, [8] * 2, backend="processes", workers=2, timeout=0.5)
 
 
+@pytest.mark.task("errors_and_timeout")
+@pytest.mark.parametrize("ordered", [True, False])
+@pytest.mark.parametrize("backend", ["serial", "threads", "asyncio", "processes"])
+def test_an_error_is_an_item_error_and_still_its_own_type_on_every_backend(exercise, backend, ordered):
+    items = [[x, 13] for x in range(40)]
+    call = f"dmap(fail_on, 40 items, backend={backend!r}, ordered={ordered}) where item 13 raises ValueError"
+    try:
+        got = exercise.dmap(workloads.fail_on, items, backend=backend, workers=2, chunksize=4, ordered=ordered)
+    except ValueError as error:
+        assert isinstance(error, ItemError), f"{call} raised a bare {type(error).__name__}, not ItemError"
+        assert plain(error.index) == 13, f"{call}: ItemError.index is {error.index}, expected 13"
+        assert plain(error.exc_type) == "ValueError", f"{call}: ItemError.exc_type is {error.exc_type!r}"
+    except ItemError as error:
+        pytest.fail(f"{call} raised {error!r}, which `except ValueError` does not catch (it is not a ValueError)")
+    else:
+        pytest.fail(f"{call} returned {got} instead of raising: an error outcome was swallowed")
+
+
+@pytest.mark.task("errors_and_timeout")
+def test_an_item_that_raises_is_never_retried(exercise):
+    CALLS.clear()
+    with pytest.raises(ItemError):
+        exercise.dmap(counted_fail, range(8), backend="threads", workers=2, chunksize=1, retries=3)
+    assert CALLS[5] == 1, f"item 5 raised ValueError and ran {CALLS[5]} times: an exception in fn is not retried"
+
+
+@pytest.mark.task("errors_and_timeout")
+@pytest.mark.timeout(20)
+def test_the_serial_backend_honours_the_timeout(exercise, tmp_path):
+    items = [[x, str(tmp_path), 0.3] for x in range(8)]
+    with pytest.raises(TimeoutError):
+        exercise.dmap(workloads.started_then_wait, items, backend="serial", chunksize=1, timeout=0.5)
+    begun = workloads.started(tmp_path)
+    assert begun < 8, (
+        f"dmap(8 items of 0.3 s, backend='serial', timeout=0.5) started all {begun} items before raising: "
+        f"a serial chunk runs inside submit(), so check the clock each time one returns"
+    )
+
+
+@pytest.mark.task("errors_and_timeout")
+@pytest.mark.timeout(20)
+def test_a_zero_timeout_is_a_timeout_not_none(exercise):
+    with pytest.raises(TimeoutError):
+        exercise.dmap(workloads.io_wait, [0.5, 0.5], backend="threads", workers=2, chunksize=1, timeout=0)
+
+
 # --------------------------------------------------------------------------- task 5
 
 
@@ -336,6 +623,19 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
         assert plain(got) == SQUARES[:6], f"after a poison item the cluster returned {got}"
 
 
+@pytest.mark.task("retry_exactly_once")
+@pytest.mark.parametrize(("chunksize", "index"), [(1, 5), (4, 4)])
+def test_worker_lost_names_the_first_item_of_what_was_lost(exercise, tmp_path, chunksize, index):
+    items = crash_items(tmp_path, 8, crashing={5})
+    with cluster("processes", workers=2) as backend:
+        with pytest.raises(WorkerLost) as caught:
+            exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=chunksize, retries=0, timeout=30)
+    assert plain(caught.value.index) == index, (
+        f"with chunksize={chunksize} and retries=0, item 5 killed its worker: WorkerLost.index is "
+        f"{caught.value.index}, expected {index} (the first item of the lost chunk)"
+    )
+
+
 # --------------------------------------------------------------------------- task 6
 
 
@@ -346,8 +646,10 @@ def test_pyro_workers_run_chunks_in_parallel_and_return_ordered_results(exercise
         assert plain(got) == SQUARES, f"dmap(square, range(40), backend=pyro) returned {got}"
         exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
-        with pytest.raises(ItemError) as caught:
+        with pytest.raises(ValueError) as caught:  # ItemError, and still the ValueError that fn raised
             exercise.dmap(workloads.fail_on, [[x, 7] for x in range(20)], backend=backend, chunksize=3)
+        assert isinstance(caught.value, ItemError), f"got a bare {caught.value!r}, not an ItemError"
+        assert plain(exercise.dmap(workloads.square, [], backend=backend)) == [], "empty input must give []"
     inside, pids = workloads.overlap_report(tmp_path)
     assert inside >= 2 and len(pids) >= 2, f"on 2 Pyro workers at most {inside} probe ran at once (PIDs {sorted(pids)})"
     assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the Pyro workers are {sorted(worker_pids)}"
@@ -373,8 +675,10 @@ def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
         assert plain(got) == SQUARES, f"dmap(square, range(40), backend=celery) returned {got}"
         exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
-        with pytest.raises(ItemError) as caught:
+        with pytest.raises(ValueError) as caught:  # ItemError, and still the ValueError that fn raised
             exercise.dmap(workloads.fail_on, [[x, 9] for x in range(20)], backend=backend, chunksize=4)
+        assert isinstance(caught.value, ItemError), f"got a bare {caught.value!r}, not an ItemError"
+        assert plain(exercise.dmap(workloads.square, [], backend=backend)) == [], "empty input must give []"
     inside, pids = workloads.overlap_report(tmp_path)
     assert inside >= 2 and len(pids) >= 2, f"on 2 Celery pool processes at most {inside} probe ran at once (PIDs {sorted(pids)})"
     assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the pool processes are {sorted(worker_pids)}"
