@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import faulthandler
 import os
+import resource
 import signal
 import sys
 
@@ -25,7 +26,11 @@ def main() -> None:
     parser.add_argument("--root", required=True)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--test-timeout", type=float, default=10.0)
+    parser.add_argument("--rlimit", action="append", default=[], help="NAME=VALUE, e.g. AS=2147483648")
     args = parser.parse_args()
+    for limit in args.rlimit:
+        name, _, value = limit.partition("=")
+        resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (int(value), int(value)))
 
     key = bytes.fromhex(sys.stdin.readline().strip())
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -40,6 +45,9 @@ def main() -> None:
 
     sender = Sender(args.result_fd, key)
     del key
+    # Before any student code: a run without this record never reached it, so whatever
+    # stopped it is the grader's failure, not the student's.
+    sender.send({"type": "started"})
     exit_code = pytest.main(
         [
             args.test_file,

@@ -17,10 +17,11 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
+import course
 from course.catalogue import Catalogue, Exercise
 from course.grading.channel import verified_records
 from course.grading.results import ExerciseResult, Report, TaskResult, TestResult
-from course.grading.sandbox import ConfinedRun, Limits
+from course.grading.sandbox import ConfinedRun, Limits, Place
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
@@ -71,27 +72,57 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
     if problem := _syntax_problem(module_file):
         return ExerciseResult(exercise, empty, problem=problem, repeats=repeats)
 
-    key = secrets.token_bytes(32)
     limits = limits or Limits(wall_clock=exercise.timeout)
-    with tempfile.TemporaryDirectory(prefix="course-run-") as workdir:
+    try:
+        outcome, key = _run(catalogue, exercise, module_file, repeats, limits, protect)
+    except Exception as error:  # the grader's own failure costs this exercise only, and says so
+        return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
+                                                       f"{type(error).__name__}: {error}", repeats=repeats)
+    return _score(exercise, list(verified_records(key, outcome.result_data)), outcome, repeats)
+
+
+def hidden_from_students(catalogue: Catalogue) -> tuple[Path, ...]:
+    """What student code must never read: reference solutions, known-wrong variants, history."""
+    return tuple(catalogue.root / name for name in ("solutions", "tests/buggy", ".git"))
+
+
+def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: int, limits: Limits,
+         protect: tuple[Path, ...]):
+    """One confined run of one exercise, on a private copy of that exercise's file only:
+    no other exercise or student shares the tree the run sees."""
+    key = secrets.token_bytes(32)
+    with tempfile.TemporaryDirectory(prefix="course-run-") as private:
+        private = Path(private)
+        os.chmod(private, 0o711)  # a sandbox user (no namespaces) may enter, not list
+        tree = private / "tree"
+        (tree / exercise.chapter).mkdir(parents=True)
+        for package in (tree, tree / exercise.chapter):
+            (package / "__init__.py").touch()
+        shutil.copyfile(module_file, tree / exercise.relpath())
+        for path in (tree, tree / exercise.chapter):
+            os.chmod(path, 0o755)
+        (private / "run").mkdir()
         env = {name: os.environ[name] for name in PASSED_THROUGH_ENV if name in os.environ}
         env |= {k: v for k, v in os.environ.items() if k.startswith("COURSE_") and k != "COURSE_TREE"}
-        env |= {"HOME": workdir, "TMPDIR": workdir, "COURSE_ROOT": str(catalogue.root), "MALLOC_ARENA_MAX": "2",
-                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
-        os.chmod(workdir, 0o777)
-        argv = [
-            sys.executable, "-I", "-m", "course.grading.child",
-            "--result-fd", "{result_fd}",
-            "--test-file", str(catalogue.test_file(exercise)),
-            "--tree", str(staged_tree),
-            "--root", str(catalogue.root),
-            "--repeats", str(repeats),
-            "--test-timeout", f"{exercise.test_timeout:g}",
-        ]
-        read_only = (catalogue.root, Path(sys.prefix), Path(sys.base_prefix), *protect)
-        outcome = ConfinedRun(argv, env=env, cwd=Path(workdir), limits=limits, stdin_data=key.hex().encode() + b"\n",
-                              read_only=read_only).run()
-    return _score(exercise, list(verified_records(key, outcome.result_data)), outcome, repeats)
+        env |= {"COURSE_ROOT": str(catalogue.root), "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONUNBUFFERED": "1"}
+
+        def command(place: Place) -> list[str]:
+            return [
+                sys.executable, "-I", "-m", "course.grading.child",
+                "--result-fd", str(place.result_fd),
+                "--test-file", str(catalogue.test_file(exercise)),
+                "--tree", str(place.tree),
+                "--root", str(catalogue.root),
+                "--repeats", str(repeats),
+                "--test-timeout", f"{exercise.test_timeout:g}",
+                *(f"--rlimit={limit}" for limit in place.rlimits),
+            ]
+
+        need = (catalogue.root, Path(sys.prefix), Path(sys.base_prefix), Path(course.__file__).resolve().parent.parent)
+        run = ConfinedRun(command, env=env, workdir=private / "run", limits=limits, stdin_data=key.hex().encode() + b"\n",
+                          tree=tree, hide=(*hidden_from_students(catalogue), *protect), need=need)
+        return run.run(), key
 
 
 def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> ExerciseResult:
@@ -100,7 +131,10 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
     finished = any(r.get("type") == "done" for r in records)
     collect_errors = [r["message"] for r in records if r.get("type") == "collect-error"]
     problem = ""
-    if outcome.stopped_because:
+    if outcome.grader_failed or not any(r.get("type") == "started" for r in records):
+        problem = (f"The grader could not start this exercise's run (exit status {outcome.exit_code}); this is a "
+                   f"problem of the grader, not of your code. Its output:\n{outcome.output[-2000:]}")
+    elif outcome.stopped_because:
         problem = f"The run was stopped: {outcome.stopped_because}."
     elif not finished:
         problem = f"The run ended before its tests finished (exit status {outcome.exit_code}): the code under test ended the process."

@@ -1,30 +1,34 @@
 """Run untrusted code under limits, and make sure all of it dies afterwards.
 
 A student's exercise may deadlock, loop forever, print without end, allocate
-until the machine swaps, fork without end or call `os._exit` at import. Each
-run gets:
+until the machine swaps, fork without end, call `os._exit` at import, or
+attack the grader, the machine or the next student. What each run gets
+depends on where the grader runs (the README's threat model says what each
+path stops and what it does not):
 
-- its own session and process group, and when the grader is root and
-  `unshare` exists, its own PID namespace: killing the namespace's first
-  process kills every process inside, grandchildren that called setsid too;
-- a pids cgroup when one is writable (root); otherwise RLIMIT_NPROC, which the
-  kernel ignores for root, so a watchdog thread also counts the run's
-  processes and kills the run past the cap;
-- RLIMIT_AS (memory per process) and a watchdog on the run's total resident memory;
-- a wall-clock limit: past it the child is asked for every thread's stack
-  (SIGUSR1, faulthandler) and then everything is killed;
-- captured output truncated to a fixed size (the rest is read and dropped,
-  so a chatty child never blocks on a full pipe).
+- root with namespaces (CI, this machine): fresh PID, mount, IPC and network
+  namespaces set up by `course.grading.lockdown`, a fresh unprivileged uid of
+  its own, everything read-only but private tmpfs scratch space, a pids
+  cgroup; all of it dies with the namespace's first process;
+- root without CAP_SYS_ADMIN (the classroom container): a sandbox user
+  (`COURSE_SANDBOX_USER`, else `course-sandbox`, created if missing) without
+  capabilities; after the run every process, file in /tmp, /var/tmp and
+  /dev/shm and System V IPC object of that user is removed;
+- an ordinary user (a laptop): its own session and process group only.
 
-What only a container or a VM stops (network access, reading files the
-grader's user can read, attacks on the kernel) is listed in the README.
+On every path: rlimits set by the child before any student code runs
+(memory, file size, processes), and a watchdog thread that counts the run's
+processes *and threads*, sums their memory, enforces the wall clock (asking
+for every thread's stack first) and kills the whole tree; output is captured
+and truncated, and the results pipe is read up to a cap and no further.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
-import resource
+import pwd
 import shutil
 import signal
 import subprocess
@@ -34,18 +38,27 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+import psutil
+
+from course.grading import lockdown
+
 WATCH_INTERVAL = 0.05
 STACK_DUMP_GRACE = 0.7
+SANDBOX_USER = "course-sandbox"
+RUN_UIDS = range(2_100_000_000, 2_140_000_000)  # a fresh uid per namespaced run: no passwd entry needed
+SYSV_IPC = {"shm": "-m", "sem": "-s", "msg": "-q"}
 
 
 @dataclass(frozen=True)
 class Limits:
     wall_clock: float = 60.0
     memory_bytes: int = 2 * 1024**3  # per process (RLIMIT_AS) and for the run's total RSS
-    max_processes: int = 64
+    max_processes: int = 128  # processes and threads together, as the kernel counts them
     output_bytes: int = 64 * 1024
+    result_bytes: int = 4 * 1024**2  # the results pipe: what lies beyond is never read
+    file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE, and the size of each private tmpfs
 
 
 @dataclass
@@ -55,6 +68,18 @@ class Outcome:
     result_data: bytes
     duration: float
     stopped_because: str = ""  # empty when the run ended on its own
+    grader_failed: bool = False  # the sandbox could not be set up: not the student's doing
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the run finds things, as seen from inside it."""
+
+    result_fd: int
+    tree: Path
+    home: Path
+    pycache: Path
+    rlimits: tuple[str, ...] = ()  # NAME=VALUE, set by the child itself before any student code runs
 
 
 def _is_root() -> bool:
@@ -62,9 +87,10 @@ def _is_root() -> bool:
 
 
 def _pids_cgroup() -> Path | None:
-    """A fresh pids cgroup if this process may create one (cgroup v1, or v2 with pids delegated)."""
+    """A fresh pids cgroup if this process may create one (cgroup v1, or v2 with pids delegated).
+    The pids controller counts threads as well as processes."""
     v1, v2 = Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")
-    if (v1 / "pids.max").exists() or (v1 / "cgroup.procs").exists():
+    if (v1 / "cgroup.procs").exists():
         base = v1
     elif "pids" in _read(v2 / "cgroup.subtree_control"):
         base = v2
@@ -83,70 +109,6 @@ def _read(path: Path) -> str:
         return path.read_text()
     except OSError:
         return ""
-
-
-def _start_time(pid: int) -> str | None:
-    """The kernel's start time of a process: with the pid, it names one process for good."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-    except OSError:
-        return None
-    return fields[19].decode() if fields[0] != b"Z" else None
-
-
-def _process_table() -> dict[int, int]:
-    """pid -> parent pid for every process on the machine."""
-    table = {}
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as handle:
-                    table[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    return table
-
-
-def _descendants(root_pid: int) -> set[int]:
-    table = _process_table()
-    children: dict[int, list[int]] = {}
-    for pid, parent in table.items():
-        children.setdefault(parent, []).append(pid)
-    found, stack = set(), [root_pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
-
-
-def _processes_of_user(uid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as handle:
-                    for line in handle:
-                        if line.startswith("Uid:"):
-                            if int(line.split()[1]) == uid:
-                                found.append(int(entry))
-                            break
-            except (OSError, ValueError, IndexError):
-                pass
-    return found
-
-
-def _rss_bytes(pids: set[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
 
 
 class _Output:
@@ -173,7 +135,17 @@ class _Output:
         return (bytes(self.head) + cut.encode() + bytes(self.tail)).decode(errors="replace")
 
 
-_BIND_READ_ONLY = 'while [ "$1" != -- ]; do mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" || exit 97; shift; done; shift; exec "$@"'
+class _Capped:
+    """Keeps the first `budget` bytes of a stream; the rest is read and dropped."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.data = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        room = self.budget - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
 
 
 def _works(command: list[str]) -> bool:
@@ -184,209 +156,333 @@ def _works(command: list[str]) -> bool:
         return False
 
 
+NAMESPACES = ["unshare", "--pid", "--mount", "--ipc", "--net", "--uts", "--mount-proc", "--fork", "--kill-child",
+              "--propagation", "private", "--"]
+
+
 @dataclass(frozen=True)
 class Tools:
     """Which confinement tools work here, probed once: a container may have the
     binaries but not the privileges (unshare needs CAP_SYS_ADMIN)."""
 
-    namespaces: bool  # own PID and mount namespace, read-only course files
+    namespaces: bool  # own PID, mount, IPC and network namespaces (course.grading.lockdown)
     drop_capabilities: bool
-    sandbox_user: tuple[int, int] | None  # (uid, gid) student code runs as, if configured and usable
+    sandbox_user: tuple[int, int] | None  # (uid, gid) student code runs as without namespaces
+
+
+def _sandbox_user() -> tuple[int, int]:
+    """COURSE_SANDBOX_USER, else `course-sandbox`, created (no home, no shell) if missing."""
+    name = os.environ.get("COURSE_SANDBOX_USER") or SANDBOX_USER
+    try:
+        entry = pwd.getpwnam(name) if not name.isdigit() else pwd.getpwuid(int(name))
+    except KeyError:
+        if name != SANDBOX_USER or not _works(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                                                "--user-group", SANDBOX_USER]):
+            raise RuntimeError(f"sandbox user {name}: no such user, and it could not be created") from None
+        entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _privileges_dropped(uid: int, gid: int) -> list[str]:
+    """One setpriv: ids and groups first (that needs CAP_SETUID), then capabilities and
+    the bounding set, and no_new_privs so no setuid program gives them back."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+            "--no-new-privs", "--"]
 
 
 @functools.cache
 def available_tools() -> Tools:
     if not (_is_root() and sys.platform.startswith("linux")):
         return Tools(False, False, None)
-    namespaces = bool(shutil.which("unshare")) and _works(
-        ["unshare", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child", "--propagation", "private", "--",
-         "sh", "-c", _BIND_READ_ONLY, "probe", sys.prefix, "--", "true"])
-    drop = bool(shutil.which("setpriv")) and _works(["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", "true"])
+    namespaces = bool(shutil.which("unshare")) and _works([*NAMESPACES, "true"])
+    drop = bool(shutil.which("setpriv")) and _works(_privileges_dropped(0, 0) + ["true"])
     user = None
-    if name := os.environ.get("COURSE_SANDBOX_USER"):
-        import pwd
-
+    if not namespaces:
+        user = _sandbox_user()
+        # The interpreter must be the same one for that user (a folder it may not enter
+        # would make Python fall back to another standard library, or fail).
+        probe = [*_privileges_dropped(*user), sys.executable, "-I", "-c", "import sys; print(sys.base_prefix)"]
         try:
-            entry = pwd.getpwnam(name) if not name.isdigit() else pwd.getpwuid(int(name))
-        except KeyError:
-            raise RuntimeError(f"COURSE_SANDBOX_USER={name}: no such user") from None
-        ids = (entry.pw_uid, entry.pw_gid)
-        if not _works(["setpriv", f"--reuid={ids[0]}", f"--regid={ids[1]}", "--clear-groups", "--", sys.executable, "-c", "pass"]):
-            raise RuntimeError(f"COURSE_SANDBOX_USER={name}: cannot run {sys.executable} as that user")
-        user = ids
+            seen = subprocess.run(probe, capture_output=True, text=True, timeout=10, cwd="/").stdout.strip()
+        except (OSError, subprocess.SubprocessError) as error:
+            seen = str(error)
+        if seen != sys.base_prefix:
+            raise RuntimeError(f"the sandbox user (uid {user[0]}) cannot run {sys.executable} as the grader does "
+                               f"(it sees {seen or 'nothing'!r}, not {sys.base_prefix!r}): make the interpreter readable by it")
     return Tools(namespaces, drop, user)
 
 
 class ConfinedRun:
-    """One confined process tree; `run()` waits for it and cleans up."""
+    """One confined process tree; `run()` waits for it and cleans up.
 
-    def __init__(self, argv: list[str], *, env: dict[str, str], cwd: Path, limits: Limits, stdin_data: bytes,
-                 read_only: tuple[Path, ...] = ()):
-        self.argv = argv
+    `command(place)` builds the child's argv once the results pipe exists and the
+    run's paths are known; `tree` is shown to the run read-only; `hide` lists
+    folders the run must not see (where namespaces allow), `need` folders it must read.
+    """
+
+    def __init__(self, command: Callable[[Place], list[str]], *, env: dict[str, str], workdir: Path, limits: Limits,
+                 stdin_data: bytes, tree: Path, hide: tuple[Path, ...] = (), need: tuple[Path, ...] = ()):
+        self.command = command
         self.env = env
-        self.cwd = cwd
+        self.workdir = workdir
         self.limits = limits
         self.stdin_data = stdin_data
-        self.read_only = read_only
+        self.tree = tree
+        self.hide = hide
+        self.need = need
         self.tools = available_tools()
         self.stopped_because = ""
-        self.cgroup = _pids_cgroup() if sys.platform.startswith("linux") and _is_root() else None
-        self._seen: dict[int, str] = {}  # pid -> start time, for every process of the run seen
+        self.uid: int | None = None
+        self._seen: dict[int, psutil.Process] = {}
 
-    def _command(self, result_fd: int) -> list[str]:
-        command = [arg.replace("{result_fd}", str(result_fd)) for arg in self.argv]
+    # -- starting -------------------------------------------------------------------------
+
+    def _rlimits(self) -> tuple[str, ...]:
+        """Hard and soft at once: without CAP_SYS_RESOURCE they cannot be raised again."""
+        limits = [f"AS={self.limits.memory_bytes}", f"FSIZE={self.limits.file_bytes}", "CORE=0"]
+        if self.tools.namespaces or self.tools.sandbox_user:
+            # Counted per user, threads included: the run's uid runs nothing else.
+            limits.append(f"NPROC={self.limits.max_processes}")
+        elif not _is_root():
+            # Counted per user: on a laptop, on top of what that user already runs.
+            limits.append(f"NPROC={_tasks_of_user(os.getuid()) + self.limits.max_processes}")
+        return tuple(limits)
+
+    def _place(self, result_fd: int) -> Place:
+        if self.tools.namespaces:
+            return Place(result_fd, Path(lockdown.TREE), Path(lockdown.HOME), Path(lockdown.PYCACHE), self._rlimits())
+        pycache = self.workdir / "pycache"
+        pycache.mkdir()
+        return Place(result_fd, self.tree, self.workdir, pycache, self._rlimits())
+
+    def _argv(self, place: Place, cgroup: Path | None) -> list[str]:
+        argv = self.command(place)
+        if self.tools.namespaces:
+            self.uid = RUN_UIDS.start + uuid.uuid4().int % len(RUN_UIDS)
+            need = sorted({str(p.resolve()) for p in self.need if p.is_dir()})
+            hidden = sorted({str(p.resolve()) for p in self.hide if p.is_dir()})
+            # Never hide a folder the run needs, or one that holds something it needs.
+            hidden = [h for h in hidden if not any(n == h or n.startswith(h + os.sep) for n in need)]
+            spec = {"uid": self.uid, "gid": self.uid, "tree": str(self.tree.resolve()), "need": need, "hide": hidden,
+                    "cgroup": str(cgroup) if cgroup else None, "scratch_bytes": self.limits.file_bytes}
+            return [*NAMESPACES, sys.executable, "-I", "-m", "course.grading.lockdown", json.dumps(spec), "--", *argv]
+        if self.tools.sandbox_user:
+            self.uid = self.tools.sandbox_user[0]
+            return [*_privileges_dropped(*self.tools.sandbox_user), *argv]
+        return argv
+
+    def _prepare_workdir(self) -> None:
         if self.tools.sandbox_user:
             uid, gid = self.tools.sandbox_user
-            command = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--", *command]
-        if self.tools.drop_capabilities:
-            # Without capabilities, root code cannot lift the limits set below.
-            command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
-        if self.tools.namespaces:
-            # Its own PID namespace and /proc: it cannot see or signal the grader, and all of it dies
-            # with its first process. Its own mount namespace: the course's files, the
-            # interpreter and the grader's outputs are read-only inside it.
-            folders = sorted({str(p.resolve()) for p in self.read_only if p.is_dir()})
-            command = ["unshare", "--pid", "--mount", "--mount-proc", "--fork", "--kill-child", "--propagation", "private", "--",
-                       "sh", "-c", _BIND_READ_ONLY, "course-sandbox", *folders, "--", *command]
-        return command
-
-    def _limit_child(self) -> None:
-        """Runs in the child between fork and exec: only async-signal-safe-ish calls."""
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_AS, (self.limits.memory_bytes, self.limits.memory_bytes))
-        if self.tools.sandbox_user:
-            # Counted per user: the sandbox user runs nothing else, so the cap is exact.
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.max_processes, self.limits.max_processes))
-        elif not _is_root():
-            running = len(_process_table()) or 512
-            cap = running + self.limits.max_processes
-            resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
-        if self.cgroup is not None:
-            with open(self.cgroup / "cgroup.procs", "w") as handle:
-                handle.write("0")
-
-    def _members(self, leader: int) -> set[int]:
-        members = _descendants(leader) | {leader}
-        if self.cgroup is not None:
-            try:
-                members |= {int(p) for p in (self.cgroup / "cgroup.procs").read_text().split()}
-            except OSError:
-                pass
-        for pid in members:
-            if pid not in self._seen and (started := _start_time(pid)):
-                self._seen[pid] = started
-        return members
-
-    def _kill_all(self, leader: int) -> None:
-        """Kill the leader, its group, and every process of the run still alive.
-
-        A pid seen earlier is killed only if it still has the start time it had
-        then: after it exits its number may belong to someone else's process.
-        """
-        for _ in range(5):
-            self._members(leader)
-            survivors = [pid for pid, started in self._seen.items() if _start_time(pid) == started]
-            if self.tools.sandbox_user:  # a dedicated user: whatever it still runs is ours
-                survivors += _processes_of_user(self.tools.sandbox_user[0])
-            if not survivors:
-                break
-            for pid in survivors:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            try:
-                os.killpg(leader, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            time.sleep(0.05)
-
-    def _python_child(self, leader: int) -> int:
-        """The interpreter itself (inside unshare and setpriv, which exec or fork)."""
-        deadline = time.monotonic() + 0.2
-        while time.monotonic() < deadline:
-            for pid in sorted(_descendants(leader) | {leader}):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                        if b"course.grading.child" in handle.read():
-                            return pid
-                except OSError:
-                    continue
-            time.sleep(0.02)
-        return leader
+            for folder in (self.workdir, self.workdir / "pycache"):
+                os.chown(folder, uid, gid)
+            os.chmod(self.workdir, 0o700)
 
     def run(self) -> Outcome:
         read_fd, write_fd = os.pipe()
         started = time.monotonic()
-        command = self._command(write_fd)
-        if self.cgroup is not None:
+        cgroup = _pids_cgroup() if _is_root() and sys.platform.startswith("linux") else None
+        place = self._place(write_fd)
+        self._prepare_workdir()
+        env = self.env | {"HOME": str(place.home), "TMPDIR": str(place.home), "PYTHONPYCACHEPREFIX": str(place.pycache)}
+        if cgroup is not None:
             # A little headroom over the cap, so the watchdog sees the cap reached and stops the run.
-            (self.cgroup / "pids.max").write_text(str(self.limits.max_processes + 4))
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=self.cwd,
-            env=self.env,
-            pass_fds=(write_fd,),
-            start_new_session=True,
-            preexec_fn=self._limit_child,
-        )
+            (cgroup / "pids.max").write_text(str(self.limits.max_processes + 4))
+        try:
+            process = subprocess.Popen(self._argv(place, cgroup), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, cwd=self.workdir, env=env, pass_fds=(write_fd,),
+                                       start_new_session=True)
+        except BaseException:
+            os.close(read_fd)
+            os.close(write_fd)
+            _remove_cgroup(cgroup)
+            raise
         os.close(write_fd)
+        if cgroup is not None and not self.tools.namespaces:
+            # Without namespaces the grader moves the child in: it is still setpriv or
+            # the interpreter starting up, long before any student code runs.
+            _write(cgroup / "cgroup.procs", str(process.pid))
         output = _Output(self.limits.output_bytes)
-        results = bytearray()
+        results = _Capped(self.limits.result_bytes)
         readers = [
             threading.Thread(target=_drain, args=(process.stdout.fileno(), output.add), daemon=True),
-            threading.Thread(target=_drain, args=(read_fd, results.extend), daemon=True),
+            threading.Thread(target=_drain, args=(read_fd, results.add), daemon=True),
         ]
         for reader in readers:
             reader.start()
         try:
             process.stdin.write(self.stdin_data)
             process.stdin.close()
-        except (BrokenPipeError, OSError):
+        except OSError:
             pass
-        self._watch(process, started)
-        for reader in readers:
-            reader.join(timeout=2.0)
-        os.close(read_fd)
-        process.stdout.close()
-        if self.cgroup is not None:
-            try:
-                self.cgroup.rmdir()
-            except OSError:
-                pass
+        try:
+            self._watch(process, started, cgroup)
+        finally:
+            for reader in readers:
+                reader.join(timeout=2.0)
+            os.close(read_fd)
+            process.stdout.close()
+            self._clean_up()
+            _remove_cgroup(cgroup)
         return Outcome(
             exit_code=process.returncode,
             output=output.text(),
-            result_data=bytes(results),
+            result_data=bytes(results.data),
             duration=time.monotonic() - started,
             stopped_because=self.stopped_because,
+            grader_failed=process.returncode == lockdown.FAILED,
         )
 
-    def _watch(self, process: subprocess.Popen, started: float) -> None:
+    # -- watching -------------------------------------------------------------------------
+
+    def _members(self, leader: int, cgroup: Path | None) -> list[psutil.Process]:
+        """Every live process of the run: the leader's descendants, the cgroup's members,
+        and (a dedicated user's) every process of the sandbox user."""
+        pids = set()
+        try:
+            root = psutil.Process(leader)
+            pids = {root.pid} | {child.pid for child in root.children(recursive=True)}
+        except psutil.Error:
+            pass
+        if cgroup is not None:
+            pids |= {int(p) for p in _read(cgroup / "cgroup.procs").split()}
+        if self.tools.sandbox_user:
+            pids |= {p.pid for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == self.uid}
+        for pid in pids - self._seen.keys():
+            try:
+                self._seen[pid] = psutil.Process(pid)  # remembers its start time: safe against pid reuse
+            except psutil.Error:
+                pass
+        return [self._seen[pid] for pid in pids if pid in self._seen]
+
+    def _kill_all(self, leader: int, cgroup: Path | None) -> None:
+        """Kill every process of the run ever seen and still the same process."""
+        for _ in range(5):
+            self._members(leader, cgroup)
+            alive = [p for p in self._seen.values() if _running(p)]
+            if not alive:
+                return
+            for process in alive:
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
+            psutil.wait_procs(alive, timeout=0.2)
+
+    def _interpreter(self, leader: int) -> int:
+        """The pid of the child interpreter: under unshare it is unshare's only child
+        (lockdown execs setpriv, which execs Python, all in one process)."""
+        if not self.tools.namespaces:
+            return leader
+        try:
+            children = psutil.Process(leader).children()
+        except psutil.Error:
+            return leader
+        return children[0].pid if children else leader
+
+    def _watch(self, process: subprocess.Popen, started: float, cgroup: Path | None) -> None:
         deadline = started + self.limits.wall_clock
         while process.poll() is None:
-            members = self._members(process.pid)
-            if len(members) >= self.limits.max_processes:
-                self.stopped_because = f"it started more than {self.limits.max_processes} processes (a fork bomb?)"
-            elif _rss_bytes(members) > self.limits.memory_bytes:
+            members = self._members(process.pid, cgroup)
+            tasks, memory = _tasks_and_memory(members)
+            if tasks >= self.limits.max_processes:
+                self.stopped_because = f"it started more than {self.limits.max_processes} processes and threads (a fork bomb?)"
+            elif memory > self.limits.memory_bytes:
                 self.stopped_because = f"its processes used more than {self.limits.memory_bytes // 2**20} MiB of memory"
             elif time.monotonic() > deadline:
                 self.stopped_because = f"it ran past its time limit of {self.limits.wall_clock:g} s"
                 try:
-                    os.kill(self._python_child(process.pid), signal.SIGUSR1)
-                except (ProcessLookupError, PermissionError):
+                    os.kill(self._interpreter(process.pid), signal.SIGUSR1)
+                except OSError:
                     pass
                 time.sleep(STACK_DUMP_GRACE)
             if self.stopped_because:
-                self._kill_all(process.pid)
+                self._kill_all(process.pid, cgroup)
                 break
             time.sleep(WATCH_INTERVAL)
         process.wait()
         # The leader may have ended while others it started live on: they die with it.
-        self._kill_all(process.pid)
+        self._kill_all(process.pid, cgroup)
+
+    # -- cleaning up ----------------------------------------------------------------------
+
+    def _clean_up(self) -> None:
+        """Without namespaces, what the sandbox user left in shared places goes. Never raises."""
+        if not self.tools.sandbox_user or self.uid is None:
+            return
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            _remove_owned(Path(folder), self.uid)
+        _remove_ipc(self.uid)
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _tasks_of_user(uid: int) -> int:
+    mine = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid]
+    return _tasks_and_memory(mine)[0]
+
+
+def _tasks_and_memory(members: list[psutil.Process]) -> tuple[int, int]:
+    tasks = memory = 0
+    for process in members:
+        try:
+            with process.oneshot():
+                tasks += process.num_threads()
+                memory += process.memory_info().rss
+        except psutil.Error:
+            pass
+    return tasks, memory
+
+
+def _remove_owned(folder: Path, uid: int) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != uid:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _remove_ipc(uid: int) -> None:
+    """System V shared memory, semaphores and queues owned by `uid` (/proc/sysvipc lists them)."""
+    for kind, flag in SYSV_IPC.items():
+        try:
+            lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        except OSError:
+            continue
+        header = lines[0].split() if lines else []
+        for line in lines[1:]:
+            row = dict(zip(header, line.split()))
+            if row.get("uid") == str(uid) and (ident := row.get("shmid") or row.get("semid") or row.get("msqid")):
+                subprocess.run(["ipcrm", flag, ident], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError:
+        pass
+
+
+def _remove_cgroup(cgroup: Path | None) -> None:
+    if cgroup is not None:
+        try:
+            cgroup.rmdir()
+        except OSError:
+            pass
 
 
 def _drain(fd: int, sink) -> None:
