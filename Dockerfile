@@ -9,24 +9,36 @@
 # COURSE_ROOT tells every command where it is. The book is built into the image
 # (strictly, every cell executed) so the `book` service only serves it; pass
 # `--build-arg BUILD_BOOK=0` to skip that for a faster image without the book.
-FROM python:3.11-slim
+#
+# BASE: any Debian-like image with Python 3.11+ and its venv module. CI, where no
+# image registry is reachable, passes a bookworm base it makes with debootstrap
+# (.ci/docker-classroom). The toolkit goes into a venv (/opt/course) so the same
+# steps work on the official image and on Debian's Python, whose pip refuses
+# system-wide installs (PEP 668).
+ARG BASE=python:3.11-slim
+FROM ${BASE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     COURSE_ROOT=/course \
-    MPLBACKEND=Agg
+    MPLBACKEND=Agg \
+    VIRTUAL_ENV=/opt/course \
+    PATH=/opt/course/bin:$PATH
 
 WORKDIR /course
 
-# Dependencies first, so editing a page or an exercise does not reinstall them.
-COPY pyproject.toml README.md ./
-COPY src ./src
-RUN pip install .
+# Dependencies first, read from pyproject.toml alone, so editing the toolkit, a
+# page or an exercise does not reinstall them.
+COPY pyproject.toml ./
+RUN python3 -m venv "$VIRTUAL_ENV" \
+    && python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+       > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 COPY . .
-# Re-install the toolkit from the full tree (cheap: dependencies are cached in the layer above).
+# The toolkit itself (cheap: its dependencies are in the layer above).
 RUN pip install --no-deps . \
     && python -c "import course, celery, Pyro5; print('course toolkit installed')"
 
