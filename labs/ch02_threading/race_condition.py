@@ -59,7 +59,7 @@ def run(
     pause: bool = True,
     interval: float = 1e-6,
 ) -> int:
-    """Start `threads` threads that each increment one shared Counter; return its value."""
+    """Start `threads` threads that each increment one shared Counter; its value."""
     counter = Counter(locked, pause)
     start = threading.Barrier(threads)
 

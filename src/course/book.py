@@ -4,6 +4,14 @@
     course book --serve         build, then serve it on http://127.0.0.1:8000/ until Ctrl-C
     course book --no-build --serve --port 8080    serve what was built last
     course book --no-build --serve --host 0.0.0.0 in a container that publishes the port
+    course book --force         build even when nothing the book depends on changed
+
+`course book` skips the build, and says so, when nothing the book depends on
+changed since the last successful build: a SHA-256 of the contents of book/
+(without _build), labs/, course.toml, exercises/, solutions/, tests/buggy/ (the
+"common mistakes" are read from it) and the toolkit's sources, kept in
+book/_build/inputs.sha256. That makes a second `make start` take seconds, not a
+minute. The build itself always rebuilds every page.
 
 The build is the one CI runs:
 
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import http.server
 import os
 import re
@@ -47,6 +56,10 @@ BUILD_FLAGS = ("build", "--all", "-W", "-n", "--keep-going")
 DEFAULT_PORT = 8000
 DEFAULT_HOST = "127.0.0.1"  # a container passes --host 0.0.0.0 and publishes the port itself
 LOG_NAME = "build.log"  # book/_build/build.log: the whole output of the last build
+STAMP_NAME = "inputs.sha256"  # book/_build/inputs.sha256: what the last good build was built from
+# What the pages include, execute or read, relative to the course root.
+INPUTS = ("book", "labs", "course.toml", "exercises", "solutions", "tests/buggy", "src/course")
+_SKIPPED_PARTS = {"_build", "__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # Lines worth showing even when the build goes well (case matters: the myst-nb
@@ -76,6 +89,34 @@ def book_dir(root: Path) -> Path:
 
 def html_dir(root: Path) -> Path:
     return book_dir(root) / "_build" / "html"
+
+
+def inputs_digest(root: Path) -> str:
+    """A SHA-256 over the path and contents of every file the book depends on."""
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        top = root / name
+        files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
+        for path in files:
+            relative = path.relative_to(root)
+            if not path.is_file() or _SKIPPED_PARTS.intersection(relative.parts) or path.suffix == ".pyc":
+                continue
+            digest.update(relative.as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def stamp_path(root: Path) -> Path:
+    return book_dir(root) / "_build" / STAMP_NAME
+
+
+def up_to_date(root: Path) -> bool:
+    """True when the last successful build was made from exactly the inputs there are now."""
+    stamp = stamp_path(root)
+    if not stamp.is_file() or not (html_dir(root) / "index.html").is_file():
+        return False
+    return stamp.read_text(encoding="utf-8").strip() == inputs_digest(root)
 
 
 def jupyter_book_command() -> list[str]:
@@ -110,9 +151,11 @@ def build(
     output in _build/build.log, and says where to open the result.
     """
     console = console or Console(highlight=False)
+    digest = None
     if source is None:
         root = root or find_root()
         source = book_dir(root)
+        digest = inputs_digest(root)  # before the build: a change made during it rebuilds next time
     source = Path(source).resolve()
     if not (source / "_config.yml").is_file() or not (source / "_toc.yml").is_file():
         console.print(f"[red]No book in {source}: it needs _config.yml and _toc.yml.[/red]")
@@ -188,6 +231,8 @@ def build(
             soft_wrap=True,
         )
         return code or 1
+    if digest is not None and root is not None:
+        stamp_path(root).write_text(digest + "\n", encoding="utf-8")
     console.print(f"[bold green]The book is built[/bold green] in {elapsed:.1f} s. Open it:")
     console.print(f"  {escape(str(index))}", soft_wrap=True)
     console.print(f"  {index.as_uri()}", soft_wrap=True)
@@ -253,6 +298,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port for --serve (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--no-build", action="store_true", help="do not build; use what book/_build/html holds")
     parser.add_argument("--verbose", "-v", action="store_true", help="show every line of jupyter-book's output")
+    parser.add_argument("--force", action="store_true", help="build even when nothing the book depends on changed")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -263,9 +309,19 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]{escape(str(error))}[/red]")
         return 2
     if not getattr(args, "no_build", False):
-        code = build(root, console=console, verbose=getattr(args, "verbose", False))
-        if code != 0:
-            return code
+        if not getattr(args, "force", False) and up_to_date(root):
+            index = html_dir(root) / "index.html"
+            console.print(
+                "[bold green]The book is up to date[/bold green]: nothing it depends on "
+                f"({', '.join(INPUTS)}) changed since the last build. "
+                "`course book --force` rebuilds it.",
+                soft_wrap=True,
+            )
+            console.print(f"  {index.as_uri()}", soft_wrap=True)
+        else:
+            code = build(root, console=console, verbose=getattr(args, "verbose", False))
+            if code != 0:
+                return code
     elif not getattr(args, "serve", False):
         index = html_dir(root) / "index.html"
         if not index.is_file():

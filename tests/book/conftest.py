@@ -330,6 +330,23 @@ SETTLE_AND_INSPECT = """
     math_errors: document.querySelectorAll('mjx-merror').length,
     mathjax_loaded: !!(window.MathJax && MathJax.version),
     scripts: Array.from(document.scripts).map(s => s.src).filter(Boolean),
+    // What a reader sees in the page's own content (not the theme's navigation):
+    // every image with its alt text and its figure's caption, and the text outside
+    // code blocks, where a Markdown table that did not render shows as '|' lines.
+    content_images: (() => {
+      const content = document.querySelector('article.bd-article, main, body');
+      return Array.from(content.querySelectorAll('img')).map(img => {
+        const figure = img.closest('figure');
+        const caption = figure ? figure.querySelector('figcaption') : null;
+        return {src: img.currentSrc || img.src, alt: img.getAttribute('alt'),
+                caption: caption ? caption.innerText.trim() : null};
+      });
+    })(),
+    prose_text: (() => {
+      const content = document.querySelector('article.bd-article, main, body').cloneNode(true);
+      content.querySelectorAll('pre, code, .highlight, script, style').forEach(e => e.remove());
+      return content.textContent;
+    })(),
   };
 })()
 """

@@ -7,7 +7,10 @@ and checks that
 - no request leaves the machine (only file://, data:, blob: and 127.0.0.1),
 - every image loaded (naturalWidth > 0), figures drawn by executed cells included,
 - MathJax (the bundled copy) rendered every formula,
-- nothing was logged as an error in the console, and no resource failed to load.
+- nothing was logged as an error in the console, and no resource failed to load,
+- no Markdown table shows as raw `|` text, every image in the content has alt text
+  that describes it (not empty, not a file name or hash), and every such image sits
+  in a figure with a caption.
 
 A screenshot of each page (the first screen, and the whole page as NAME-full.png)
 is kept in book/_build/screenshots/, or in $COURSE_SCREENSHOT_DIR.
@@ -28,6 +31,11 @@ from course.catalogue import find_root, load
 ROOT = find_root(Path(__file__).resolve().parent)
 
 pytestmark = pytest.mark.timeout(900)  # the first test may build the whole book
+
+# A Markdown table that did not render: a line of cells, or the |---| rule under its header.
+RAW_TABLE = re.compile(r"^\s*\|.*\|\s*$|\|\s*:?-{3,}:?\s*\|", re.M)
+# Alt text that names a file instead of describing the figure (myst-nb's default is a hash).
+NOT_A_DESCRIPTION = re.compile(r"^[0-9a-f]{12,}$|\.(png|svg|jpe?g|gif)$", re.I)
 
 REMOTE_ASSET = re.compile(
     r"<(?:script|img|iframe|source|video|audio|embed|object|link)\b[^>]*?\b(?:src|href|data)\s*=\s*[\"']((?:https?:)?//[^\"']+)",
@@ -60,6 +68,14 @@ def check_page(report) -> None:
             f"{describe(report)}: MathJax must come from the book's own _static/mathjax, not {mathjax}"
         )
     assert state["text_length"] > 200, f"{describe(report)}: the page is (nearly) empty: {state['text_length']} characters of text"
+    raw_tables = [line.strip()[:100] for line in state["prose_text"].splitlines() if RAW_TABLE.search(line)]
+    assert not raw_tables, f"{describe(report)}: Markdown tables shown as raw text: {raw_tables[:5]}"
+    for image in state["content_images"]:
+        alt = (image["alt"] or "").strip()
+        assert alt and not NOT_A_DESCRIPTION.search(alt), (
+            f"{describe(report)}: the image {image['src']} has no alt text that says what it shows (alt={alt!r})"
+        )
+        assert image["caption"], f"{describe(report)}: the image {image['src']} is not in a figure with a caption"
 
 
 def test_the_toc_has_a_page_for_every_chapter_of_the_catalogue(toc_pages):
@@ -119,4 +135,26 @@ def test_the_browser_check_catches_outside_requests_broken_images_and_console_er
     assert any(image["src"].endswith("missing.png") and not image["naturalWidth"] for image in report.state["images"]), report.state
     assert any("broken on purpose" in error for error in report.console_errors), report.console_errors
     with pytest.raises(AssertionError):
+        check_page(report)
+
+
+@pytest.mark.parametrize(
+    "body, complaint",
+    [
+        ("<p>| backend | cost |</p><p>|---|---:|</p>", "raw text"),
+        ('<figure><img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" alt="0123456789abcdef0123">'
+         "<figcaption>Fig. 1 a caption</figcaption></figure>", "alt text"),
+        ('<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" alt="a chart of speedups">', "caption"),
+    ],
+    ids=["raw-markdown-table", "alt-is-a-hash", "figure-without-caption"],
+)
+def test_the_browser_check_catches_raw_tables_and_figures_without_alt_or_caption(chromium, tmp_path, body, complaint):
+    """Each fault alone, on an otherwise clean page, fails check_page and says why."""
+    (tmp_path / "page.html").write_text(
+        "<!doctype html><html><head><title>p</title></head><body><main>"
+        + "<p>text</p>" * 50 + body + "</main></body></html>",
+        encoding="utf-8",
+    )
+    report = chromium.visit((tmp_path / "page.html").as_uri())
+    with pytest.raises(AssertionError, match=complaint):
         check_page(report)
