@@ -13,6 +13,13 @@ one move that tells a right buffer from a wrong one:
   re-check its condition after waking (`if` instead of `while`) takes an item
   that is not there.
 
+A timeout must be a deadline: the test wakes a waiting thread again and
+again for nothing (notify_all on the buffer's own Condition, as other threads'
+puts and gets would) and expects TimeoutError while the wake-ups still come.
+
+Value-level behaviour in one thread is checked against a sequential model
+(a deque and the capacity) with hypothesis, under a fixed profile.
+
 Every put and get in these tests has a timeout, and helper threads are daemon
 threads joined with a deadline, so a lost wakeup fails instead of hanging.
 """
@@ -22,13 +29,26 @@ from __future__ import annotations
 import inspect
 import sys
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until
 
 WAKE_SECONDS = 2.0
+DEADLINE_SECONDS = 0.3  # the timeout given to a call that is woken for nothing
+NUDGE_SECONDS = 0.02  # how often it is woken
+NUDGE_FOR_SECONDS = 3.0  # how long the wake-ups keep coming
+MODEL = settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def _blocking_lines(function) -> set[int]:
@@ -61,12 +81,16 @@ class Helper(threading.Thread):
         self.call = call
         self.result = None
         self.error: BaseException | None = None
+        self.took = 0.0
 
     def run(self):
+        start = time.monotonic()
         try:
             self.result = self.call()
         except BaseException as error:  # noqa: BLE001 - reported by the test
             self.error = error
+        finally:
+            self.took = time.monotonic() - start
 
 
 def start_asleep(name, call) -> Helper:
@@ -76,7 +100,7 @@ def start_asleep(name, call) -> Helper:
     wait_until(
         lambda: asleep_in_wait(helper) or not helper.is_alive(),
         timeout=5,
-        message=f"{name} never went to sleep in Condition.wait (build the buffer on a threading.Condition)",
+        message=f"{name} was not asleep in threading.Condition.wait within 5 s",
     )
     assert helper.is_alive(), f"{name} did not block on an {'empty' if 'consumer' in name else 'full'} buffer: it returned {helper.result!r} / raised {helper.error!r}"
     return helper
@@ -86,7 +110,34 @@ def finish(*helpers: Helper, timeout: float = 5.0) -> None:
     for helper in helpers:
         helper.join(timeout)
     stuck = [h.name for h in helpers if h.is_alive()]
-    assert not stuck, f"still blocked {timeout:.0f} s later: {', '.join(stuck)} (a wakeup was lost)"
+    assert not stuck, f"still blocked {timeout:.0f} s later: {', '.join(stuck)}"
+
+
+def conditions_of(buffer) -> list[threading.Condition]:
+    """The Conditions the buffer keeps in its attributes."""
+    return [value for value in vars(buffer).values() if isinstance(value, threading.Condition)]
+
+
+def woken_for_nothing(buffer, call, name):
+    """Run `call` in a helper while its buffer's Conditions are notified again and again.
+
+    Returns (helper, nudges): the helper, and whether the wake-ups were still
+    coming when it finished (False: it outlasted them).
+    """
+    conditions = conditions_of(buffer)
+    assert conditions, "found no threading.Condition among the buffer's attributes"
+    helper = Helper(name, call)
+    helper.start()
+    wait_until(lambda: asleep_in_wait(helper) or not helper.is_alive(), timeout=5, message=f"{name} was not asleep in threading.Condition.wait within 5 s")
+    deadline = time.monotonic() + NUDGE_FOR_SECONDS
+    while helper.is_alive() and time.monotonic() < deadline:
+        for condition in conditions:
+            with condition:
+                condition.notify_all()
+        helper.join(NUDGE_SECONDS)
+    still_coming = not helper.is_alive()
+    finish(helper)
+    return helper, still_coming
 
 
 # ---- task 1: one thread ---------------------------------------------------------
@@ -110,6 +161,47 @@ def test_a_capacity_below_one_is_rejected(exercise):
             exercise.BoundedBuffer(capacity)
 
 
+@pytest.mark.task("fifo")
+def test_false_items_are_items_too(exercise):
+    buffer = exercise.BoundedBuffer(4)
+    for item in (None, 0, "", False):
+        buffer.put(item, timeout=1)
+    got = [buffer.get(timeout=1) for _ in range(4)]
+    assert plain(got) == [None, 0, "", False] and [type(x) for x in got] == [type(None), int, str, bool], (
+        f"put None, 0, '', False then get x4 returned {got!r}, expected [None, 0, '', False]"
+    )
+
+
+@pytest.mark.task("fifo")
+@MODEL
+@given(
+    capacity=st.integers(1, 4),
+    operations=st.lists(st.one_of(st.just(("get",)), st.tuples(st.just("put"), st.integers(0, 9))), max_size=14),
+)
+def test_one_thread_matches_the_model_buffer(exercise, capacity, operations):
+    """Any sequence of puts and gets does what a deque with a capacity does (full: put times out; empty: get times out)."""
+    buffer = exercise.BoundedBuffer(capacity)
+    model: deque[int] = deque()
+    history = f"BoundedBuffer({capacity})"
+    for operation in operations:
+        if operation[0] == "put":
+            history += f".put({operation[1]}, timeout=0.001)"
+            expected = ("timed out", None) if len(model) == capacity else ("returned", None)
+            if expected[0] == "returned":
+                model.append(operation[1])
+            call = lambda: buffer.put(operation[1], timeout=0.001)  # noqa: E731
+        else:
+            history += ".get(timeout=0.001)"
+            expected = ("returned", model.popleft()) if model else ("timed out", None)
+            call = lambda: buffer.get(timeout=0.001)  # noqa: E731
+        try:
+            got = ("returned", call())
+        except TimeoutError:
+            got = ("timed out", None)
+        assert plain(got) == expected, f"{history}: {got[0]} {got[1]!r}, expected {expected[0]} {expected[1]!r}"
+        assert len(buffer) == len(model), f"after {history} len(buffer) is {len(buffer)}, expected {len(model)}"
+
+
 # ---- task 2: blocking and timeouts ---------------------------------------------------
 
 
@@ -131,6 +223,59 @@ def test_get_on_an_empty_buffer_times_out(exercise):
 
 
 @pytest.mark.task("blocking_with_timeouts")
+def test_a_zero_timeout_does_not_wait(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    calls = [
+        ("get(timeout=0) on an empty buffer", lambda: buffer.get(timeout=0), "timed out"),
+        ("put('a', timeout=0) on an empty buffer", lambda: buffer.put("a", timeout=0), "returned"),
+        ("put('b', timeout=0) on a full buffer", lambda: buffer.put("b", timeout=0), "timed out"),
+        ("get(timeout=0) on a full buffer", lambda: buffer.get(timeout=0), "returned"),
+    ]
+    for what, call, expected in calls:
+        helper = Helper(what, call)
+        helper.start()
+        helper.join(WAKE_SECONDS)
+        assert not helper.is_alive(), f"BoundedBuffer(1): {what} had not returned {WAKE_SECONDS:.0f} s later, expected it to {'raise TimeoutError' if expected == 'timed out' else 'return'} at once"
+        got = "timed out" if isinstance(helper.error, TimeoutError) else "returned" if helper.error is None else f"raised {helper.error!r}"
+        assert got == expected, f"BoundedBuffer(1): {what} {got}, expected it to {'raise TimeoutError' if expected == 'timed out' else 'return'}"
+    assert plain(helper.result) == "a", f"the last get(timeout=0) returned {helper.result!r}, expected 'a'"
+
+
+@pytest.mark.task("blocking_with_timeouts")
+def test_a_get_woken_for_nothing_still_times_out_on_time(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    helper, in_time = woken_for_nothing(buffer, lambda: buffer.get(timeout=DEADLINE_SECONDS), "consumer")
+    assert isinstance(helper.error, TimeoutError) and in_time, (
+        f"get(timeout={DEADLINE_SECONDS}) on an empty buffer, whose Condition was notified every "
+        f"{NUDGE_SECONDS} s: it {'raised ' + repr(helper.error) if helper.error else 'returned ' + repr(helper.result)} "
+        f"{'while the notifications were still coming' if in_time else f'only after {NUDGE_FOR_SECONDS:.0f} s of notifications had stopped'}; "
+        f"expected TimeoutError about {DEADLINE_SECONDS} s after the call"
+    )
+    assert helper.took >= DEADLINE_SECONDS * 0.95, (
+        f"get(timeout={DEADLINE_SECONDS}) on an empty buffer, whose Condition was notified every {NUDGE_SECONDS} s, "
+        f"raised TimeoutError {helper.took:.3f} s after the call, expected not before {DEADLINE_SECONDS} s"
+    )
+
+
+@pytest.mark.task("blocking_with_timeouts")
+def test_a_put_woken_for_nothing_still_times_out_on_time(exercise):
+    buffer = exercise.BoundedBuffer(1)
+    buffer.put("full", timeout=1)
+    helper, in_time = woken_for_nothing(buffer, lambda: buffer.put("more", timeout=DEADLINE_SECONDS), "producer")
+    assert isinstance(helper.error, TimeoutError) and in_time, (
+        f"put(item, timeout={DEADLINE_SECONDS}) on a full buffer, whose Condition was notified every "
+        f"{NUDGE_SECONDS} s: it {'raised ' + repr(helper.error) if helper.error else 'returned'} "
+        f"{'while the notifications were still coming' if in_time else f'only after {NUDGE_FOR_SECONDS:.0f} s of notifications had stopped'}; "
+        f"expected TimeoutError about {DEADLINE_SECONDS} s after the call"
+    )
+    assert helper.took >= DEADLINE_SECONDS * 0.95, (
+        f"put(item, timeout={DEADLINE_SECONDS}) on a full buffer, whose Condition was notified every {NUDGE_SECONDS} s, "
+        f"raised TimeoutError {helper.took:.3f} s after the call, expected not before {DEADLINE_SECONDS} s"
+    )
+    assert len(buffer) == 1, f"the put that timed out changed len(buffer) to {len(buffer)}, expected 1"
+
+
+@pytest.mark.task("blocking_with_timeouts")
 def test_a_waiting_consumer_wakes_when_an_item_arrives(exercise):
     buffer = exercise.BoundedBuffer(2)
     consumer = start_asleep("consumer", lambda: buffer.get())  # no timeout: must be woken
@@ -145,6 +290,7 @@ def test_a_waiting_producer_wakes_when_room_appears(exercise):
     buffer = exercise.BoundedBuffer(1)
     buffer.put("first", timeout=1)
     producer = start_asleep("producer", lambda: buffer.put("second"))  # no timeout: must be woken
+    assert len(buffer) == 1, f"BoundedBuffer(1) holding 1 item, with a put() waiting: len(buffer) is {len(buffer)}, expected 1"
     assert plain(buffer.get(timeout=1)) == "first"
     finish(producer)
     assert producer.error is None, f"the waiting put() raised {producer.error!r}"
@@ -174,9 +320,8 @@ def test_a_producer_and_consumers_waiting_together_are_all_woken(exercise):
             except TimeoutError:
                 pytest.fail(
                     f"round {round_ + 1}: two consumers were waiting, this thread put 'x' and then waited to put "
-                    f"'y' on the full buffer; a consumer took 'x' but put('y') still timed out after "
-                    f"{WAKE_SECONDS} s with the buffer holding {len(buffer)} item(s). The wakeup went to the "
-                    "other consumer: producers and consumers share one Condition, so use notify_all()",
+                    f"'y' on the full buffer; put('y') timed out after {WAKE_SECONDS} s with the buffer holding "
+                    f"{len(buffer)} item(s), expected it to go in as soon as a consumer took 'x'",
                     pytrace=False,
                 )
         finally:
@@ -209,7 +354,7 @@ def test_many_producers_and_consumers_deliver_every_item_once(exercise):
     errors = [(h.name, h.error) for h in helpers if h.error]
     assert not errors, (
         f"{producers} producers and {consumers} consumers on a buffer of 2: {errors[0][0]} raised {errors[0][1]!r} "
-        f"({len(errors)} thread(s) failed; a TimeoutError here means a wakeup was lost)"
+        f"({len(errors)} thread(s) failed)"
     )
     everything = Counter(item for items in plain(consumed) for item in items)
     expected = Counter((p, n) for p in range(producers) for n in range(per_producer))
@@ -244,7 +389,7 @@ def test_a_woken_consumer_rechecks_before_taking(exercise):
     assert not broken, (
         f"one item was put for two waiting consumers and {broken[0].name} "
         f"{'raised ' + repr(broken[0].error) if broken[0].error else 'returned ' + repr(broken[0].result)}: "
-        "a woken thread must check again that its condition holds (wait in a while loop, not an if)"
+        "expected it to return 'only' or to keep waiting"
     )
     buffer.put("second", timeout=WAKE_SECONDS)
     finish(first, second)
@@ -266,8 +411,8 @@ def test_a_woken_producer_rechecks_before_adding(exercise):
         message="after one get, neither waiting producer finished",
     )
     assert len(buffer) <= 1, (
-        f"a buffer of capacity 1 holds {len(buffer)} items: one get freed one slot and two woken producers "
-        "both filled it (wait in a while loop, not an if)"
+        f"two producers waited on a full buffer of capacity 1 and one get freed one slot: len(buffer) is "
+        f"{len(buffer)}, expected at most 1"
     )
     got = plain([buffer.get(timeout=WAKE_SECONDS), buffer.get(timeout=WAKE_SECONDS)])
     finish(first, second)
