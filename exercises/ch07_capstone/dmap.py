@@ -50,9 +50,9 @@ What the map must do (the graded tests check each point):
    and never retry one (running it again would fail again).
    `timeout` (seconds from the call, as for `Executor.map`): once it has
    passed, raise `TimeoutError` instead of handing over anything more, on
-   every backend (the serial backend runs a chunk inside `submit`: check the
-   clock when it returns), and call `backend.abort()`, so no worker stays
-   busy; the same goes for a caller that stops iterating early (`it.close()`).
+   every backend (serial included), and call `backend.abort()`, so no worker
+   stays busy; the same goes for a caller that stops iterating early
+   (`it.close()`).
 6. Retries: a chunk whose future failed with `WorkerLost` is submitted again,
    up to `retries` times (then raise `WorkerLost(message, index=...)`, index
    = the first item of what was lost), and its results are handed over

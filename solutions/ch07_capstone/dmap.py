@@ -20,8 +20,7 @@ worker's death) lives in `course.capstone`; this module is the map itself:
 - timeout: `timeout` seconds after the call (as for `Executor.map`) the map
   raises `TimeoutError` instead of handing over anything more, on every
   backend, and every chunk still running is stopped (`backend.abort()`): no
-  worker stays busy for a caller that gave up. The serial backend runs a chunk
-  inside `submit`, so there the overrun is noticed when that chunk returns;
+  worker stays busy for a caller that gave up;
 - arguments are checked when `imap` is called, before any item is read or
   any backend started: a mistake surfaces at the line that made it.
 """
@@ -174,8 +173,7 @@ def _imap(fn, items, backend, workers, chunksize, ordered, timeout, deadline, re
                     return
                 remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
                 done, _ = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
-                # A serial chunk runs inside submit(): its future is done however late it is.
-                if not done or (deadline is not None and time.monotonic() > deadline):
+                if not done:
                     raise TimeoutError(
                         f"dmap: timeout={timeout} s passed with {len(pending)} chunk(s) still running on {runner.description}"
                     )

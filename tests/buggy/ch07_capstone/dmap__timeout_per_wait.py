@@ -13,9 +13,4 @@ PATCH = [
 
         '                remaining = timeout  # BUG: restarts the clock at every wait\n',
     ),
-    (
-        '                if not done or (deadline is not None and time.monotonic() > deadline):\n',
-
-        '                if not done:\n',
-    ),
 ]
