@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from rich.table import Table
 
 from course import catalogue as catalogue_module
 from course.learner import progress
+from course.learner.feedback import points
 from course.catalogue import Catalogue, CatalogueError, Exercise
 
 console = Console(highlight=False)
@@ -69,41 +68,50 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pick(catalogue: Catalogue, exercise_id: str | None) -> Exercise:
-    if exercise_id:
-        return catalogue.exercise(exercise_id)
+def _pick(catalogue: Catalogue, name: str | None) -> list[Exercise]:
+    """The exercises `course check NAME` means: an exercise, a whole chapter, or the next unfinished one."""
+    if name:
+        return catalogue.select([name])
     upcoming = progress.next_exercise(catalogue, progress.load(catalogue))
     if upcoming is None:
         raise CatalogueError("every exercise already has full marks; name one to check it again")
-    return upcoming
+    return [upcoming]
+
+
+def check_exercises(catalogue: Catalogue, exercises: list[Exercise], against: str = "exercises", verbose: bool = False) -> bool:
+    """Grade, show and record each exercise; True when every one has full marks."""
+    from course.grading import grade
+    from course.grading.report import print_text
+
+    tree = catalogue.tree(against)
+    what = exercises[0].id if len(exercises) == 1 else f"{len(exercises)} exercises"
+    with console.status(f"Checking {what} ({sum(len(e.tasks) for e in exercises)} tasks)..."):
+        report = grade(catalogue, exercises, tree)
+    print_text(report, console, verbose=verbose)
+    if against == "exercises":
+        for result in report.results:
+            progress.record(catalogue, result.exercise, result.score, [t.task.number for t in result.tasks if not t.passed])
+    unfinished = [r for r in report.results if not r.complete]
+    if report.error:
+        return False
+    if not unfinished:
+        console.print("[green]Full marks.[/] Next: `course list`.")
+        return True
+    first = unfinished[0]
+    failing = next(t.task.number for t in first.tasks if not t.passed)
+    console.print(f"Stuck? `course hint {first.exercise.id} {failing}`")
+    return False
 
 
 def check_once(catalogue: Catalogue, exercise: Exercise, against: str = "exercises", verbose: bool = False) -> bool:
-    from course.grading import grade
-    from course.grading.report import print_exercise
-
-    tree = catalogue.tree(against)
-    with console.status(f"Checking {exercise.id} ({len(exercise.tasks)} tasks, {exercise.repeats} repeat(s))..."):
-        report = grade(catalogue, [exercise], tree)
-    if report.error:
-        errors.print(f"[red]{escape(report.error)}[/]")
-        return False
-    result = report.results[0]
-    print_exercise(result, console, verbose=verbose)
-    if against == "exercises":
-        progress.record(catalogue, exercise, result.score, [t.task.number for t in result.tasks if not t.passed])
-    if result.complete:
-        console.print("[green]Full marks.[/] Next: `course list`.")
-    else:
-        failing = next(t.task.number for t in result.tasks if not t.passed)
-        console.print(f"Stuck? `course hint {exercise.id} {failing}`")
-    return result.complete
+    """One exercise (what `course watch` runs on every save)."""
+    return check_exercises(catalogue, [exercise], against, verbose)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     catalogue = _catalogue()
-    exercise = _pick(catalogue, args.id)
-    return 0 if check_once(catalogue, exercise, args.against, args.verbose) else 1
+    exercises = _pick(catalogue, args.id)
+    return 0 if check_exercises(catalogue, exercises, args.against, args.verbose) else 1
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
@@ -118,7 +126,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
         failed = progress.load(catalogue).get(exercise.id, {}).get("failed_tasks")
         tasks = [exercise.task(n) for n in failed if n <= len(exercise.tasks)][:1] if failed else [exercise.tasks[0]]
     for task in tasks:
-        console.print(f"[bold]{exercise.id}, task {task.number}: {escape(task.title)}[/] ({task.points} points)")
+        console.print(f"[bold]{exercise.id}, task {task.number}: {escape(task.title)}[/] ({points(task.points)})")
         console.print(escape(task.hint))
     if args.task is None and len(exercise.tasks) > 1:
         console.print(f"[dim]Hints for other tasks: `course hint {exercise.id} N` (N = 1..{len(exercise.tasks)})[/]")
@@ -126,28 +134,15 @@ def cmd_hint(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    """Restore the stub from git, keeping a backup of the learner's file: nothing is lost."""
+    """Restore the stub shipped with the toolkit, keeping a backup of the learner's file."""
+    from course.learner.reset import reset
+
     catalogue = _catalogue()
     exercise = catalogue.exercise(args.id)
-    relative = Path("exercises") / exercise.relpath()
-    path = catalogue.root / relative
-    git = ["git", "-C", str(catalogue.root)]
-    added = subprocess.run([*git, "log", "--diff-filter=A", "--format=%H", "--", str(relative)], capture_output=True, text=True)
-    commits = added.stdout.split()
-    if added.returncode != 0 or not commits:
-        errors.print(f"[red]cannot find the original stub of {relative} in git history[/]")
-        return 1
-    original = subprocess.run([*git, "show", f"{commits[-1]}:{relative.as_posix()}"], capture_output=True)
-    if original.returncode != 0:
-        errors.print(f"[red]cannot read the stub from git: {original.stderr.decode().strip()}[/]")
-        return 1
-    if path.exists():
-        backup = catalogue.root / ".course" / "backups" / f"{exercise.id}-{time.strftime('%Y%m%d-%H%M%S')}.py"
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, backup)
+    backup = reset(catalogue, exercise)
+    if backup:
         console.print(f"Your version is saved in {backup.relative_to(catalogue.root)}")
-    path.write_bytes(original.stdout)
-    console.print(f"Restored the stub {relative}")
+    console.print(f"Restored the stub exercises/{exercise.relpath()}; its score is cleared.")
     return 0
 
 

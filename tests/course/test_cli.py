@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from course import catalogue
+from course.learner import progress
+
 FIXTURE = Path(__file__).parent / "fixture_course"
 COURSE = [sys.executable, "-m", "course.cli"]
 
@@ -23,8 +26,8 @@ def course_copy(tmp_path):
     return root
 
 
-def course(root: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COURSE_ROOT": str(root), "COLUMNS": "200"}
+def course(root: Path, *args: str, timeout: float = 120, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COURSE_ROOT": str(root), "COLUMNS": "200", **env_vars}
     return subprocess.run([*COURSE, *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -53,15 +56,34 @@ def test_list_check_hint_and_progress_follow_the_learner(course_copy):
     assert listing["next"] == "counter" and listing["earned"] == 3
 
 
-@pytest.mark.timeout(60)
-def test_reset_restores_the_stub_and_keeps_a_backup(course_copy):
-    stub = (course_copy / "exercises" / "basics" / "adder.py").read_text()
+@pytest.mark.timeout(120)
+def test_reset_restores_the_shipped_stub_keeps_a_backup_and_clears_the_score(course_copy, tmp_path):
+    # The shipped copy, as setup.py makes it, holds a stub fixed after the course's first commit.
+    pristine = tmp_path / "pristine"
+    shutil.copytree(course_copy / "exercises", pristine)
+    fixed = (pristine / "basics" / "adder.py").read_text() + "\n# fixed after the first release\n"
+    (pristine / "basics" / "adder.py").write_text(fixed)
+    shutil.rmtree(course_copy / ".git")  # no git needed
+
     solve(course_copy, "adder")
-    result = course(course_copy, "reset", "adder")
+    adder = catalogue.load(course_copy).exercise("adder")
+    progress.record(catalogue.load(course_copy), adder, 3, [])  # as `course check adder` records full marks
+    assert json.loads(course(course_copy, "list", "--json").stdout)["earned"] == 3
+
+    result = course(course_copy, "reset", "adder", COURSE_PRISTINE=str(pristine))
     assert result.returncode == 0, result.stderr
-    assert (course_copy / "exercises" / "basics" / "adder.py").read_text() == stub
+    assert (course_copy / "exercises" / "basics" / "adder.py").read_text() == fixed
     backups = list((course_copy / ".course" / "backups").glob("adder-*.py"))
     assert len(backups) == 1 and "return a + b" in backups[0].read_text()
+    listing = json.loads(course(course_copy, "list", "--json").stdout)
+    assert listing["earned"] == 0 and listing["next"] == "adder", "a reset exercise must not keep its old score"
+
+
+def test_the_toolkit_ships_a_pristine_copy_of_every_stub():
+    from course.learner.reset import SHIPPED
+
+    for exercise in catalogue.load().exercises:
+        assert (SHIPPED / exercise.relpath()).is_file(), f"no shipped stub for {exercise.id}: run pip install -e . (setup.py copies them)"
 
 
 @pytest.mark.timeout(60)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from course.grading.results import ExerciseResult, Report, TaskResult
+from course.learner.feedback import tidy
 
 FAILURE_LINES = 12
 
@@ -26,7 +27,7 @@ def _first_failure(task: TaskResult, repeats: int) -> str:
     first = failures[0]
     failed_repeats = sorted({t.repeat + 1 for t in failures})
     where = f" (failed in repeat {', '.join(map(str, failed_repeats))} of {repeats})" if repeats > 1 else ""
-    lines = first.message.strip().splitlines() or ["failed"]
+    lines = tidy(first.message).strip().splitlines() or ["failed"]
     if len(lines) > FAILURE_LINES:
         lines = lines[:FAILURE_LINES] + [f"... ({len(lines) - FAILURE_LINES} more lines)"]
     return f"{first.name}{where}\n" + "\n".join(lines)

@@ -32,6 +32,18 @@ def load(catalogue: Catalogue) -> dict[str, dict]:
 def record(catalogue: Catalogue, exercise: Exercise, score: int, failed_tasks: list[int]) -> None:
     state = load(catalogue)
     state[exercise.id] = {"score": score, "max": exercise.max_points, "failed_tasks": failed_tasks, "when": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    _save(catalogue, state)
+
+
+def forget(catalogue: Catalogue, exercise: Exercise) -> None:
+    """Drop the exercise's recorded score (after `course reset`, the stub has earned nothing)."""
+    state = load(catalogue)
+    if state.pop(exercise.id, None) is not None:
+        _save(catalogue, state)
+
+
+def _save(catalogue: Catalogue, state: dict[str, dict]) -> None:
+    """Atomically: a crash mid-write never leaves half a progress file."""
     path = _path(catalogue)
     path.parent.mkdir(exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix="progress-")

@@ -8,6 +8,7 @@ threads, child processes or listening sockets behind.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import multiprocessing
 import os
@@ -173,6 +174,32 @@ def _is_helper(pid: int) -> bool:
     except OSError:
         return True
     return b"forkserver" in cmdline or b"resource_tracker" in cmdline
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """`DID NOT RAISE ValueError` names the call that should have raised, from the test's source."""
+    outcome = yield
+    report = outcome.get_result()
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if not report.failed or call.excinfo is None or crash is None or not crash.message.startswith("Failed: DID NOT RAISE"):
+        return
+    if statement := _expected_to_raise(call.excinfo, Path(item.path)):
+        crash.message = f"{crash.message}: `{statement}` should have raised it"
+
+
+def _expected_to_raise(excinfo: pytest.ExceptionInfo, test_file: Path) -> str:
+    """The source of the body of the `with pytest.raises(...)` block that failed in `test_file`."""
+    lines = [entry.lineno + 1 for entry in excinfo.traceback if Path(entry.path) == test_file]
+    if not lines:
+        return ""
+    source = test_file.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.With) and node.lineno <= lines[-1] <= node.end_lineno and any(
+            isinstance(i.context_expr, ast.Call) and getattr(i.context_expr.func, "attr", "") == "raises" for i in node.items
+        ):
+            return "; ".join(ast.unparse(statement) for statement in node.body)
+    return ""
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
