@@ -86,6 +86,24 @@ def test_the_toolkit_ships_a_pristine_copy_of_every_stub():
         assert (SHIPPED / exercise.relpath()).is_file(), f"no shipped stub for {exercise.id}: run pip install -e . (setup.py copies them)"
 
 
+@pytest.mark.timeout(120)
+def test_check_a_chapter_grades_and_records_each_of_its_exercises(course_copy):
+    solve(course_copy, "adder")
+    result = course(course_copy, "check", "basics")
+    assert result.returncode == 1, "counter is still a stub: the chapter is not complete"
+    assert "adder" in result.stdout and "counter" in result.stdout and "Total: 3/6 points" in result.stdout
+    assert "course hint counter" in result.stdout
+    listing = json.loads(course(course_copy, "list", "--json").stdout)
+    assert listing["earned"] == 3 and listing["next"] == "counter"
+
+
+@pytest.mark.timeout(60)
+def test_hint_says_one_point_not_one_points(course_copy):
+    hint = course(course_copy, "hint", "adder", "positive")
+    assert hint.returncode == 0 and "(1 point)" in hint.stdout, hint.stdout
+    assert "(2 points)" in course(course_copy, "hint", "adder", "2").stdout
+
+
 @pytest.mark.timeout(60)
 def test_unknown_ids_and_a_broken_catalogue_give_clear_errors(course_copy):
     unknown = course(course_copy, "check", "nope")
