@@ -37,6 +37,7 @@ import pytest
 from course.grading.tamper import Snapshot
 
 REPEAT_PARAM = "course_repeat"
+_CHILD_FILE = str(Path(__file__).with_name("child.py"))
 MESSAGE_LIMIT = 4000
 
 
@@ -53,20 +54,45 @@ def verified_records(key: bytes, data: bytes) -> Iterator[dict[str, Any]]:
         expected = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
         if hmac.compare_digest(mac, expected):
             try:
-                yield json.loads(body)
+                record = json.loads(body)
             except ValueError:
                 continue
+            if isinstance(record, dict):
+                yield record
+
+
+def _signer(fd: int, mac, main_thread: int, trusted_files: frozenset, from_submission, dumps, write, get_ident, getframe):
+    """Signs and writes each payload sent in. The key exists only inside `mac`, a C-level
+    HMAC object in this suspended generator's frame: reaching it needs `gi_frame`, which
+    the audit hook refuses to the code under test. Everything it uses was bound when it
+    was made, so patching `json` or `os` later changes nothing. It signs only for the
+    grader's own code (the plugin and the child), in the main thread, with no frame of
+    the submission on the stack: a thread, a finalizer or a callback of the student's
+    that calls it gets nothing signed."""
+    sent = True
+    while True:
+        payload = yield sent
+        caller = getframe(2)  # 0: here, 1: Sender.send, 2: whoever called it
+        sent = get_ident() == main_thread and caller.f_code.co_filename in trusted_files and not from_submission()
+        if sent:
+            body = dumps(payload, separators=(",", ":"))
+            line = mac.copy()
+            line.update(body.encode())
+            data = f"{line.hexdigest()} {body}\n".encode()
+            while data:
+                data = data[write(fd, data):]
 
 
 class Sender:
-    def __init__(self, fd: int, key: bytes):
-        self._fd = fd
-        self._key = key
+    def __init__(self, fd: int, key: bytes, from_submission=lambda: False):
+        trusted = frozenset({__file__, sys.modules[__name__].__file__, _CHILD_FILE})
+        self._signer = _signer(fd, hmac.new(key, digestmod=hashlib.sha256), threading.get_ident(), trusted,
+                               from_submission, json.dumps, os.write, threading.get_ident, sys._getframe)
+        next(self._signer)
 
-    def send(self, payload: dict[str, Any]) -> None:
-        data = sign(self._key, payload)
-        while data:
-            data = data[os.write(self._fd, data):]
+    def send(self, payload: dict[str, Any]) -> bool:
+        """True when the record was signed and written."""
+        return self._signer.send(payload)
 
 
 def _task_of(item: pytest.Item) -> str | None:

@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--root", required=True)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--test-timeout", type=float, default=10.0)
+    parser.add_argument("--budget", type=float, help="the run's wall clock in seconds: each test gets a share (grading.pacing)")
     parser.add_argument("--rlimit", action="append", default=[], help="NAME=VALUE, e.g. AS=2147483648")
     args = parser.parse_args()
     for limit in args.rlimit:
@@ -42,6 +43,7 @@ def main() -> None:
     import pytest
 
     from course.grading.channel import ReportingPlugin, Sender
+    from course.grading.pacing import Pacing
 
     sender = Sender(args.result_fd, key)
     del key
@@ -60,7 +62,7 @@ def main() -> None:
             "--tb=short",
             "-q",
         ],
-        plugins=[ReportingPlugin(sender, args.repeats)],
+        plugins=[ReportingPlugin(sender, args.repeats), Pacing(args.budget)],
     )
     sender.send({"type": "done", "exit": int(exit_code)})
     sys.stdout.flush()

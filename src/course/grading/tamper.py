@@ -67,3 +67,96 @@ class Snapshot:
             elif (space, attr) in self._code and value.__code__ is not self._code[(space, attr)]:
                 changed.append(f"{space}.{attr} (its code)")
         return changed
+
+
+# -- refusing what forging needs (PEP 578) ---------------------------------------------------
+
+# Events refused while code of the submission is on the calling thread's stack.
+_REFUSED = frozenset({
+    "gc.get_objects", "gc.get_referrers", "gc.get_referents",  # finding the key or the sender among live objects
+    "sys._getframe", "sys._current_frames",  # walking frames up to the sender
+    "sys.settrace", "sys.setprofile",  # rewriting outcomes as they happen (threading.settrace ends here too)
+    "code.__new__", "marshal.loads",  # code disguised as the grader's by its filename
+})
+_FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
+_STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without handing frames out
+_FORBIDDEN_IMPORTS = ("solutions", "tests.buggy")
+
+
+class Refused(ValueError):
+    """Raised into submission code for what only an attack needs. A ValueError because the
+    standard library treats "no frame available" (namedtuple, typing, logging) as one."""
+
+
+def install_audit_hook(tree: str):
+    """Refuse to the submission's frames the tools that forging a verdict needs.
+
+    Installed in the child before any student code is imported; an audit hook
+    cannot be removed. Returns a function telling whether code of the submission
+    is on the calling thread's stack (the result sender refuses such calls). A frame belongs to the submission when its code's file is
+    under the staged tree (where the student's module is imported from) or is
+    `<string>` (code compiled at run time, e.g. `exec` in a thread started with
+    no frame of the submission below it). Code compiled under another file name
+    from a submission frame is refused, so that cannot hide it. The grader's own
+    helpers (stack dumps on timeout, pytest's tracebacks) run from trusted frames.
+    """
+    import os
+    import sys
+
+    prefixes = tuple({os.path.join(tree, ""), os.path.join(os.path.realpath(tree), ""), os.sep + "submission" + os.sep})
+    getframe = sys._getframe
+    hook_code = []
+
+    def untrusted(filename: str) -> bool:
+        # The tree is imported through a folder holding a `submission` link (course.testing.plugin).
+        return filename == "<string>" or filename.startswith(prefixes) or "/submission/" in filename
+
+    def untrusted_thread_hooks() -> bool:
+        """threading.settrace/setprofile only store a function; each new thread installs it."""
+        threading = sys.modules.get("threading")
+        hooks = (getattr(threading, "_trace_hook", None), getattr(threading, "_profile_hook", None))
+        return any(untrusted(getattr(getattr(h, "__code__", None), "co_filename", "<string>")) for h in hooks if h)
+
+    def submission_on_stack() -> bool:
+        frame = getframe(2)
+        while frame is not None:
+            if untrusted(frame.f_code.co_filename):
+                return True
+            frame = frame.f_back
+        return False
+
+    def caller_files(depth: int) -> list[str]:
+        frame, files = getframe(2), []
+        while frame is not None and len(files) < depth:
+            files.append(frame.f_code.co_filename)
+            frame = frame.f_back
+        return files
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "sys._getframe" and args and args[0].f_code in hook_code:
+            return  # the hook's own look at the stack
+        if event in _REFUSED or event.startswith("ctypes."):
+            if submission_on_stack() or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()):
+                raise Refused(f"{event} is not available to the code under test")
+        elif event == "object.__getattr__" and args[1] in _FRAME_ATTRIBUTES:
+            if all(f.endswith(_STACK_READERS) for f in caller_files(2)):
+                return  # traceback printing: it reads frames but does not return them
+            if submission_on_stack():
+                raise Refused(f"{args[1]} is not available to the code under test")
+        elif event == "compile" and isinstance(args[1], str) and not args[1].startswith("<") and not untrusted(args[1]):
+            if submission_on_stack():
+                raise Refused("compiling code under another file's name is not available to the code under test")
+        elif event == "open" and isinstance(args[0], str) and args[0].startswith("/proc/") \
+                and args[0].endswith(("/mem", "/environ", "/maps", "/pagemap")):
+            if submission_on_stack():
+                raise PermissionError(f"{args[0]} is not available to the code under test")
+        elif event == "import" and args[0].startswith(_FORBIDDEN_IMPORTS):
+            if submission_on_stack():
+                raise ModuleNotFoundError(f"No module named {args[0]!r}")
+
+    def from_submission() -> bool:
+        return submission_on_stack()
+
+    hook_code.extend({submission_on_stack.__code__, caller_files.__code__})
+    sys.addaudithook(hook)
+    return from_submission
