@@ -166,7 +166,7 @@ def build(
     log_path = build_folder / LOG_NAME
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
 
-    console.print(f"[bold]Building the book[/bold] ({'strict' if strict else 'not strict'}): {escape(' '.join(command))}")
+    console.print(f"[bold]Building the book[/bold] ({'strict' if strict else 'not strict'}): {escape(' '.join(command))}", soft_wrap=True)
     started = time.monotonic()
     problems = 0
     in_problem = in_frame = False
