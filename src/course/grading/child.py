@@ -44,8 +44,12 @@ def main() -> None:
 
     from course.grading.channel import ReportingPlugin, Sender
     from course.grading.pacing import Pacing
+    from course.grading.tamper import install_audit_hook
 
-    sender = Sender(args.result_fd, key)
+    # Before any student code: from here on, its frames cannot walk objects or frames,
+    # trace, use ctypes, read /proc/*/mem or import the solutions.
+    from_submission = install_audit_hook(args.tree)
+    sender = Sender(args.result_fd, key, from_submission)
     del key
     # Before any student code: a run without this record never reached it, so whatever
     # stopped it is the grader's failure, not the student's.
