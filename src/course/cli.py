@@ -17,10 +17,10 @@ from rich.table import Table
 
 from course import catalogue as catalogue_module
 from course.learner import progress
-from course.learner.feedback import points
+from course.learner.feedback import points, typed
 from course.catalogue import Catalogue, CatalogueError, Exercise
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # a command the learner copies is never cut in two
 errors = Console(stderr=True, highlight=False)
 
 
@@ -62,7 +62,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     total = sum(progress.earned(state, e) for e in catalogue.exercises)
     console.print(f"Points: {total}/{sum(e.max_points for e in catalogue.exercises)}")
     if upcoming:
-        console.print(f"Next: [bold]{upcoming.id}[/] — edit exercises/{upcoming.relpath()}, then run `course check {upcoming.id}`")
+        console.print(f"Next: [bold]{upcoming.id}[/] — edit exercises/{upcoming.relpath()}, then run `{typed('course')} check {upcoming.id}`")
     else:
         console.print("[green]Every exercise is done. Well played.[/]")
     return 0
@@ -95,11 +95,11 @@ def check_exercises(catalogue: Catalogue, exercises: list[Exercise], against: st
     if report.error:
         return False
     if not unfinished:
-        console.print("[green]Full marks.[/] Next: `course list`.")
+        console.print(f"[green]Full marks.[/] Next: `{typed('course')} list`.")
         return True
     first = unfinished[0]
     failing = next(t.task.number for t in first.tasks if not t.passed)
-    console.print(f"Stuck? `course hint {first.exercise.id} {failing}`")
+    console.print(f"Stuck? `{typed('course')} hint {first.exercise.id} {failing}`")
     return False
 
 
@@ -129,7 +129,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
         console.print(f"[bold]{exercise.id}, task {task.number}: {escape(task.title)}[/] ({points(task.points)})")
         console.print(escape(task.hint))
     if args.task is None and len(exercise.tasks) > 1:
-        console.print(f"[dim]Hints for other tasks: `course hint {exercise.id} N` (N = 1..{len(exercise.tasks)})[/]")
+        console.print(f"[dim]Hints for other tasks: `{typed('course')} hint {exercise.id} N` (N = 1..{len(exercise.tasks)})[/]")
     return 0
 
 

@@ -10,7 +10,11 @@ the file the learner edits. `tidy` removes the first two and names the file.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import sys
+from pathlib import Path
 
 # pytest's assertion explanation lines: " +  where False = close(1.29, 3.7)", " +    and 3 = f()"
 _EXPLANATION = re.compile(r"^\s*\+\s+(where|and)\b")
@@ -37,3 +41,21 @@ def tidy(message: str, tree: str = "exercises") -> str:
                 break
     kept = "\n".join(line for line in lines if not _EXPLANATION.match(line))
     return _STAGED.sub(f"{tree}/", _ADDRESS.sub("", kept))
+
+
+def typed(program: str) -> str:
+    """How the learner types `program` of this environment ("course", "python") from where they are.
+
+    Its bare name when that is what the shell finds (an activated venv);
+    otherwise its path (`.venv/bin/course`), which works without activating.
+    """
+    installed = Path(sys.prefix) / "bin" / program
+    if program == "python" and not installed.exists():
+        installed = Path(sys.executable)
+    found = shutil.which(program)
+    if found and Path(found).resolve() == installed.resolve():
+        return program
+    if not installed.exists():  # `python -m course` from a source tree: say what runs it
+        return f"{typed('python')} -m course" if program == "course" else sys.executable
+    relative = os.path.relpath(installed)
+    return installed.as_posix() if relative.startswith("..") else relative
