@@ -19,7 +19,7 @@ RETRIES = 3  # a lost chunk is sent again at most this many times
 
 
 def simple_map(fn: Callable, items: list, backend: Backend, chunksize: int = 1) -> list:
-    """Every chunk submitted at once, results collected in order; a lost chunk is resent.
+    """Every chunk submitted at once, results taken in order; a lost chunk is resent.
 
     Returns the results and, in `simple_map.resent`, how many chunks were resent.
     """
@@ -49,7 +49,7 @@ def map_from_arguments(description: str) -> tuple[Callable, str]:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--against", metavar="TREE",
-        help="run this tree's dmap (exercises, or a path) instead of the lab's simple map",
+        help="run this tree's dmap (exercises, or a path), not the lab's simple map",
     )
     tree = parser.parse_args().against
     if tree is None:

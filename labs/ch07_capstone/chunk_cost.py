@@ -22,7 +22,7 @@ CHUNKSIZES = (1, 4, 16, 64, 256)
 ITEMS = 1024
 
 
-def microseconds_per_item(run_map, backend, chunksize: int, count: int = ITEMS) -> float:
+def microseconds_per_item(run_map, backend, chunksize: int, count=ITEMS) -> float:
     """Wall time of one map of `count` tiny items, per item, in microseconds."""
     items = list(range(count))
     started = time.perf_counter()
@@ -37,22 +37,25 @@ def measure(run_map) -> dict[str, list[float]]:
     table = {}
     for name in BACKENDS:
         with cluster(name, workers=2) as backend:
-            run_map(workloads.square, [0, 1], backend)  # warm up: workers import the code
-            table[name] = [microseconds_per_item(run_map, backend, c) for c in CHUNKSIZES]
+            run_map(workloads.square, [0, 1], backend)  # warm up: workers import code
+            table[name] = [
+                microseconds_per_item(run_map, backend, size) for size in CHUNKSIZES
+            ]
     return table
 
 
 def main() -> None:
     run_map, which = map_from_arguments(__doc__.splitlines()[0])
-    print(f"{ITEMS} items of `square` on 2 workers; microseconds per item; map: {which}\n")
+    print(f"{ITEMS} items of `square` on 2 workers, microseconds per item ({which})\n")
     table = measure(run_map)
     print(f"{'chunksize':>10}" + "".join(f"{name:>12}" for name in table))
     for row, chunksize in enumerate(CHUNKSIZES):
         cells = "".join(f"{table[name][row]:>12.1f}" for name in table)
         print(f"{chunksize:>10}" + cells)
     for name, times in table.items():
-        print(f"\n{name}: chunks of {CHUNKSIZES[-1]} cost {times[0] / times[-1]:.0f}x less"
-              f" per item than chunks of 1")
+        saving = times[0] / times[-1]
+        print(f"\n{name}: chunks of {CHUNKSIZES[-1]} cost {saving:.0f}x less per item"
+              " than chunks of 1")
 
 
 if __name__ == "__main__":

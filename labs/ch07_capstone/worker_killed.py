@@ -50,13 +50,13 @@ def killed_mid_map(run_map, backend_name: str) -> dict:
 
 def main() -> None:
     run_map, which = map_from_arguments(__doc__.splitlines()[0])
-    print(f"{ITEMS} items, chunks of 2, items {sorted(CRASHING)} each kill a worker once;"
-          f" map: {which}\n")
+    print(f"{ITEMS} items in chunks of 2; items {sorted(CRASHING)} each kill a worker"
+          f" once ({which})\n")
     rows = [killed_mid_map(run_map, name) for name in BACKENDS]
     for cells in [list(rows[0])] + [[str(v) for v in row.values()] for row in rows]:
         print("".join(f"{cell:<16}" for cell in cells))
     print("\nNotice: processes and Pyro report the loss (the map resends the chunk);"
-          "\nCelery redelivers it itself, so the map resends nothing and just waits longer.")
+          "\nCelery redelivers it itself: the map resends nothing and waits longer.")
 
 
 if __name__ == "__main__":
