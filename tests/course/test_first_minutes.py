@@ -62,7 +62,7 @@ def test_the_install_message_does_not_promise_a_minute():
 
 def test_every_lab_command_in_the_readme_uses_the_venvs_python():
     readme = (ROOT / "README.md").read_text()
-    for match in re.finditer(r"(\S*)python -m (labs\.\w+\.\w+)", readme):
+    for match in re.finditer(r"([^\s`]*)python -m (labs\.\w+\.\w+)", readme):
         assert match.group(1) == ".venv/bin/", f"README: `{match.group(0)}` fails outside the venv"
         if match.group(2) != "labs.CHAPTER.NAME":  # the placeholder in the layout table
             assert (ROOT / (match.group(2).replace(".", "/") + ".py")).is_file(), f"README: no lab {match.group(2)}"
