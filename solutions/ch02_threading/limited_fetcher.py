@@ -17,7 +17,11 @@ from typing import Any, Callable, Sequence
 
 
 class LimitedFetcher:
-    """Calls `download(url)` with at most `limit` calls in progress at once."""
+    """Calls `download(url)` with at most `limit` calls in progress (limit < 1: ValueError).
+
+    One limit for the whole fetcher: downloads started by fetch() in any
+    thread and by any number of fetch_all() calls count against it together.
+    """
 
     def __init__(self, download: Callable[[str], Any], limit: int):
         if limit < 1:
@@ -27,10 +31,24 @@ class LimitedFetcher:
         self._slots = threading.BoundedSemaphore(limit)
 
     def fetch(self, url: str) -> Any:
+        """download(url), waiting first while `limit` downloads are in flight.
+
+        If download raises, fetch raises that exception, and the slot is free
+        again either way.
+        """
         with self._slots:  # released even when download raises
             return self._download(url)
 
     def fetch_all(self, urls: Sequence[str]) -> list[Any]:
+        """Every download, `limit` at a time, results in the order of `urls`.
+
+        One download per entry of `urls` (a URL listed twice is downloaded
+        twice); no URLs: []. min(limit, len(urls)) downloads stay in flight
+        while there are URLs left, counted against the fetcher's one limit. If
+        downloads raise, fetch_all raises the exception of the first failing
+        URL in the order of `urls`. Whether it returns or raises, every thread
+        it started has finished by then.
+        """
         if not urls:
             return []
         workers = min(self.limit, len(urls))
