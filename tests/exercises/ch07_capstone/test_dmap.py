@@ -208,7 +208,7 @@ def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise
 
 
 @pytest.mark.task("local_in_order")
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(30)
 @pytest.mark.parametrize("backend", LOCAL)
 @ORACLE
 @given(
@@ -552,6 +552,10 @@ def test_an_error_is_an_item_error_and_still_its_own_type_on_every_backend(exerc
         assert isinstance(error, ItemError), f"{call} raised a bare {type(error).__name__}, not ItemError"
         assert plain(error.index) == 13, f"{call}: ItemError.index is {error.index}, expected 13"
         assert plain(error.exc_type) == "ValueError", f"{call}: ItemError.exc_type is {error.exc_type!r}"
+        assert plain(error.message) == "refusing item 13", f"{call}: ItemError.message is {error.message!r}"
+        assert "refusing item 13" in plain(error.remote_traceback), (
+            f"{call}: ItemError.remote_traceback is {error.remote_traceback!r}: pass on the outcome's traceback"
+        )
     except ItemError as error:
         pytest.fail(f"{call} raised {error!r}, which `except ValueError` does not catch (it is not a ValueError)")
     else:
