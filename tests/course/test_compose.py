@@ -170,6 +170,10 @@ def test_compose_file_has_the_classroom_services():
         assert services[name]["image"].startswith(prefix), f"{name} should use the official {prefix} image"
 
 
+def test_the_file_has_no_top_level_name_which_debian_compose_v1_rejects():
+    assert "name" not in load_compose(), "docker-compose 1.29 (Debian's) refuses a top-level `name:`; use -p instead"
+
+
 @pytest.mark.parametrize("name", sorted(course_services()))
 def test_every_course_service_uses_the_course_image(name):
     service = course_services()[name]
