@@ -116,6 +116,7 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
                 "--root", str(catalogue.root),
                 "--repeats", str(repeats),
                 "--test-timeout", f"{exercise.test_timeout:g}",
+                "--budget", f"{limits.wall_clock:g}",
                 *(f"--rlimit={limit}" for limit in place.rlimits),
             ]
 
