@@ -143,7 +143,7 @@ def plot(results, path=None):
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 2, figsize=(8, 6.5), sharex=True)
+    fig, axes = plt.subplots(3, 2, figsize=(7, 6.5), sharex=True)
     # One time axis for all six panels: the slowest run sets it.
     longest = max(
         max(span.end for span in timeline.spans) for timeline, _ in results.values()

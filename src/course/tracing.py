@@ -119,7 +119,7 @@ def plot_timeline(
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.8 + 0.5 * max(1, len(timeline.lanes))))
+        _, ax = plt.subplots(figsize=(7, 0.8 + 0.5 * max(1, len(timeline.lanes))))
     palette = plt.get_cmap("tab10")
     labels = list(dict.fromkeys(span.label for span in timeline.spans))
     colors = colors or {label: palette(i % 10) for i, label in enumerate(labels)}
@@ -148,8 +148,9 @@ def plot_timeline(
 def book_style() -> None:
     """Matplotlib settings for figures on a book page: legible when shown at 1280 px.
 
-    Figures are drawn at most 8 inches wide at 96 dpi, so they are shown at their
-    natural size in the page's column, and no text is smaller than 10 points.
+    Figures are drawn at most 7 inches wide at 96 dpi (672 px), so the page's column
+    (about 690 px at a 1280 px window) shows them at their natural size, unscaled,
+    and no text is smaller than 10 points.
     """
     import matplotlib
 

@@ -79,6 +79,20 @@ def test_the_include_check_catches_solutions_buggy_variants_whole_files_compose_
     assert course_book.page_problems(clean, page) == []
 
 
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?P<body>.*?)^```\s*$", re.S | re.M)
+
+
+@pytest.mark.parametrize("source", PAGES, ids=lambda path: path.stem)
+def test_no_shown_code_cell_line_is_wider_than_88_characters(source):
+    wide = []
+    for match in CODE_CELL.finditer(source.read_text(encoding="utf-8")):
+        body = match["body"]
+        if re.search(r"remove-input|remove-cell", body.split("\n---\n")[0] if body.startswith("---") else body[:200]):
+            continue  # the reader never sees this cell's code
+        wide += [line for line in body.splitlines() if len(line) > course_book.MAX_WIDTH]
+    assert not wide, f"{source.name}: code cell lines wider than {course_book.MAX_WIDTH}: {wide}"
+
+
 def test_no_table_is_typed_in_markdown_pipe_syntax():
     for page in PAGES:
         in_code = False
