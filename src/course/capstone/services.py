@@ -192,9 +192,6 @@ class PyroWorker:
     def map_chunk(self, module: str, qualname: str, chunk: list) -> dict:
         return run_chunk_by_ref(module, qualname, chunk)
 
-    def pid(self) -> int:
-        return os.getpid()
-
     @Pyro5.api.oneway
     def shutdown(self) -> None:
         """Stop serving; the worker deregisters itself on the way out (see run_worker)."""

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import pytest
 
 from course.catalogue import find_root, resolve_tree
@@ -77,51 +78,25 @@ def mp_context(request: pytest.FixtureRequest):
 
 
 def _children() -> set[int]:
-    """This process's children, as /proc numbers them (/proc/self, not getpid(): in a
-    PID namespace without its own /proc the two disagree)."""
-    found: set[int] = set()
-    try:
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/children") as handle:
-                found.update(int(child) for child in handle.read().split())
-    except OSError:
-        pass
-    return found
+    """This process's direct children (multiprocessing's, subprocess's, a daemon's double fork's parent)."""
+    return {child.pid for child in psutil.Process().children()}
 
 
 def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
     try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
 
 
 def _listening_sockets() -> set[str]:
-    """Inodes of TCP sockets this process holds that are in the LISTEN state."""
-    mine = set()
-    try:
-        descriptors = os.listdir("/proc/self/fd")
-    except OSError:
-        return set()
-    for fd in descriptors:
-        try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:  # closed meanwhile (the listing's own descriptor, for one)
-            continue
-        if target.startswith("socket:["):
-            mine.add(target[8:-1])
-    listening = set()
-    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
-        try:
-            with open(table) as handle:
-                for line in handle.readlines()[1:]:
-                    fields = line.split()
-                    if fields[3] == "0A" and fields[9] in mine:
-                        listening.add(f"{fields[1]} (inode {fields[9]})")
-        except OSError:
-            pass
-    return listening
+    """TCP sockets this process holds in the LISTEN state, as address:port."""
+    return {
+        f"{connection.laddr.ip}:{connection.laddr.port}"
+        for connection in psutil.Process().net_connections(kind="tcp")
+        if connection.status == psutil.CONN_LISTEN
+    }
 
 
 def _snapshot() -> tuple[set[threading.Thread], set[int], set[str]]:
@@ -169,11 +144,10 @@ def no_leaks(request: pytest.FixtureRequest):
 def _is_helper(pid: int) -> bool:
     """The forkserver and resource tracker are shared helpers, not leaks."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            cmdline = handle.read()
-    except OSError:
+        cmdline = " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
         return True
-    return b"forkserver" in cmdline or b"resource_tracker" in cmdline
+    return "forkserver" in cmdline or "resource_tracker" in cmdline
 
 
 @pytest.hookimpl(hookwrapper=True)

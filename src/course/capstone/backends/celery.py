@@ -30,6 +30,8 @@ import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
+import psutil
+
 from course.capstone import celery_app
 from course.capstone.core import Backend, FunctionRef, default_workers
 from course.capstone.errors import WorkerLost
@@ -60,6 +62,7 @@ class CeleryBackend(Backend):
         self.owned = queue is None
         self.queue = queue or f"course-{uuid.uuid4().hex[:12]}"
         self._folder = None if broker_url else Path(tempfile.mkdtemp(prefix="course-celery-"))
+        self._logs: Path | None = None  # the workers' logs, when there is no embedded broker folder to hold them
         self._worker: Service | None = None
         self._lock = threading.Lock()
         self._pending: dict[str, Future] = {}
@@ -113,7 +116,10 @@ class CeleryBackend(Backend):
         """The pool processes that run the chunks (children of our worker), or [] on an existing cluster."""
         if self._worker is None or not self._worker.alive():
             return []
-        return sorted(_children(self._worker.pid))
+        try:
+            return sorted(child.pid for child in psutil.Process(self._worker.pid).children())
+        except psutil.NoSuchProcess:
+            return []
 
     @property
     def description(self) -> str:
@@ -226,17 +232,6 @@ class CeleryBackend(Backend):
             if not future.done():
                 future.cancel() or future.set_exception(WorkerLost("the cluster was closed"))
         self.app.close()
-        for folder in (self._folder, getattr(self, "_logs", None)):
+        for folder in (self._folder, self._logs):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
-
-
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found.update(int(child) for child in handle.read().split())
-    except OSError:
-        pass
-    return found
