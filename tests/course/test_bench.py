@@ -16,6 +16,7 @@ import zlib
 import pytest
 
 from course import bench
+from course.cli import main as course_main
 
 TINY = [
     "--backends", "serial,threads,processes",
@@ -48,7 +49,7 @@ def tiny_run(tmp_path_factory):
     """One tiny benchmark run shared by the tests below: (exit code, results, json path, png path)."""
     out = tmp_path_factory.mktemp("bench")
     json_path, png_path = out / "bench.json", out / "bench.png"
-    code = bench.main([*TINY, "--json", str(json_path), "--plot", str(png_path)])
+    code = course_main(["bench", *TINY, "--json", str(json_path), "--plot", str(png_path)])
     return code, json.loads(json_path.read_text()), json_path, png_path
 
 
@@ -147,3 +148,23 @@ def test_the_traced_workload_says_who_ran_it_and_when():
 
     result, pid, start, end = bench.traced_spin(1000)
     assert result == spin(1000) and pid > 0 and end >= start
+
+
+def test_targets_come_from_one_table_whose_text_follows_its_numbers():
+    target = bench.Target("cpu", "processes", speedup=1.8, vs_pool=1.05)
+    assert "1.8" in target.text and "1.05" in target.text
+    row = {"speedup": 1.9, "vs_pool": 1.0}
+    assert target.met(row) and not target.met({**row, "speedup": 1.7}) and not target.met({**row, "vs_pool": 1.2})
+    assert len({(t.workload, t.runner, t.broker) for t in bench.TARGETS}) == len(bench.TARGETS), "one entry per target"
+
+
+def test_the_dmap_is_loaded_from_a_tree_by_path_never_as_the_solutions_package(tmp_path):
+    import sys
+
+    (tmp_path / "ch07_capstone").mkdir()
+    (tmp_path / "ch07_capstone" / "dmap.py").write_text("def dmap(fn, items, **options):\n    return ['from', 'the', 'tree']\n")
+    assert bench.import_dmap(str(tmp_path))(abs, [1]) == ["from", "the", "tree"]
+    imported_before = "solutions" in sys.modules
+    reference = bench.import_dmap()
+    assert reference.__module__ != "solutions.ch07_capstone.dmap" and ("solutions" in sys.modules) == imported_before
+    assert reference(abs, [-1, 2], backend="serial") == [1, 2]

@@ -228,14 +228,17 @@ def cluster(name: str, workers: int | None = None, **options) -> Iterator[Backen
 
 
 @contextlib.contextmanager
-def open_backend(backend: "str | Backend", workers: int | None = None) -> Iterator[Backend]:
-    """A backend for one map: a name starts one (and stops it afterwards); an object is used as is."""
+def open_backend(backend: "str | Backend", workers: int | None = None, **options) -> Iterator[Backend]:
+    """A backend for one map: a name starts one (and stops it afterwards); an object is used as is.
+
+    `options` go to `cluster` when a name starts one (the bench's Celery on Redis, for one).
+    """
     if isinstance(backend, Backend):
         yield backend
         return
     if not isinstance(backend, str):
         raise TypeError(f"backend must be a name ({', '.join(BACKENDS)}) or a cluster(...) object, not {backend!r}")
-    with cluster(backend, workers) as started:
+    with cluster(backend, workers, **options) as started:
         yield started
 
 
