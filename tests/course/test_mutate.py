@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import textwrap
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from course import catalogue
 from course.grading import mutate
-from course.grading.mutation.operators import OPERATORS, apply, mutants
+from course.grading.mutation.operators import OPERATORS, Edit, apply, mutants
 from course.grading.mutation.survivors import Survivor, SurvivorsError, load, match
 
 FIXTURE = Path(__file__).parent / "fixture_course"
@@ -190,9 +191,6 @@ def test_every_operator_is_known_by_name():
 
 
 def test_apply_pads_a_shorter_replacement():
-    from course.grading.mutation.operators import Edit
-
-    import ast
     node = ast.parse("a = (1 +\n     2)\nb = 3\n").body[0]
     assert apply("a = (1 +\n     2)\nb = 3\n", Edit(node, (1, 0), (2, 7), "pass", True)) == "pass\n\nb = 3\n"
 
