@@ -36,18 +36,35 @@ def locate_module(tree: Path, exercise: Exercise) -> Path | None:
 
 def stage(tree: Path, exercises: Iterable[Exercise], into: Path) -> Path:
     """Copy each exercise's file into a fresh tree with the canonical layout."""
+    staged = _fresh_tree(into)
+    for exercise in exercises:
+        source = locate_module(tree, exercise)
+        if source is not None:
+            shutil.copyfile(source, _place(staged, exercise))
+    return staged
+
+
+def stage_source(exercise: Exercise, source: str, into: Path) -> Path:
+    """A fresh tree holding `source` as the exercise's file (verify's solutions, stubs and buggy variants)."""
+    staged = _fresh_tree(into)
+    _place(staged, exercise).write_text(source, encoding="utf-8")
+    return staged
+
+
+def _fresh_tree(into: Path) -> Path:
     staged = into / "tree"
     staged.mkdir(parents=True, exist_ok=True)
     os.chmod(into, 0o755)  # readable by the sandbox user, if one is configured
     (staged / "__init__.py").touch()
-    for exercise in exercises:
-        source = locate_module(tree, exercise)
-        if source is not None:
-            target = staged / exercise.relpath()
-            target.parent.mkdir(exist_ok=True)
-            (target.parent / "__init__.py").touch()
-            shutil.copyfile(source, target)
     return staged
+
+
+def _place(staged: Path, exercise: Exercise) -> Path:
+    """Where the exercise's file goes in a staged tree; its chapter folder made a package."""
+    target = staged / exercise.relpath()
+    target.parent.mkdir(exist_ok=True)
+    (target.parent / "__init__.py").touch()
+    return target
 
 
 def _syntax_problem(path: Path) -> str:

@@ -8,14 +8,13 @@ only sometimes fails means the tests are too weak to grade it).
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from course.catalogue import BuggyVariant, Catalogue, Exercise
-from course.grading.engine import grade_exercise
+from course.grading.engine import grade_exercise, stage_source
 from course.grading.results import ExerciseResult
 
 
@@ -30,15 +29,11 @@ class Check:
 
 def _graded(catalogue: Catalogue, exercise: Exercise, source: str, repeats: int | None) -> ExerciseResult:
     with tempfile.TemporaryDirectory(prefix="course-verify-") as folder:
-        target = Path(folder) / "tree" / exercise.relpath()
-        target.parent.mkdir(parents=True)
-        target.write_text(source, encoding="utf-8")
-        os.chmod(folder, 0o755)
-        return grade_exercise(catalogue, exercise, Path(folder) / "tree", repeats=repeats)
+        return grade_exercise(catalogue, exercise, stage_source(exercise, source, Path(folder)), repeats=repeats)
 
 
 def _source(catalogue: Catalogue, tree: str, exercise: Exercise) -> str:
-    return (catalogue.root / tree / exercise.relpath()).read_text(encoding="utf-8")
+    return (catalogue.tree(tree) / exercise.relpath()).read_text(encoding="utf-8")
 
 
 def _why(result: ExerciseResult) -> str:
@@ -65,7 +60,7 @@ def check_stub(catalogue: Catalogue, exercise: Exercise, repeats: int | None) ->
 
 
 def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None) -> Check:
-    result = _graded(catalogue, variant.exercise, variant.source(catalogue.root / "solutions"), repeats)
+    result = _graded(catalogue, variant.exercise, variant.source(catalogue.tree("solutions")), repeats)
     kept = [
         task.task.id
         for task in result.tasks
