@@ -172,21 +172,11 @@ def _progress_hooks(total: int):
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from course.grading import Report, grade
+    """Grade and write the report in the chosen format. A report is always written, even when
+    the catalogue cannot be read (Gradescope must never show a silent zero); exit 2 then."""
     from course.grading.report import as_gradescope, as_json, print_text
 
-    try:
-        catalogue = _catalogue()
-        exercises = catalogue.select(args.names)
-    except CatalogueError as error:  # Gradescope must still get a results file
-        if args.format == "gradescope":
-            _write(as_gradescope(Report(tree=args.against, error=str(error))), args.output)
-        raise
-    tree = catalogue.tree(args.against)
-    bar, on_start, on_result = _progress_hooks(len(exercises))
-    with bar:
-        report = grade(catalogue, exercises, tree, repeats=args.repeat, on_start=on_start, on_result=on_result,
-                       tree_label=args.against)
+    report = _graded(args)
     if args.format == "json":
         _write(as_json(report), args.output)
     elif args.format == "gradescope":
@@ -194,6 +184,21 @@ def cmd_grade(args: argparse.Namespace) -> int:
     else:
         print_text(report, console, verbose=args.verbose)
     return 0 if not report.error else 2
+
+
+def _graded(args: argparse.Namespace):
+    """The report of `course grade`; a failure before grading starts is recorded in it, like one during."""
+    from course.grading import Report, grade
+
+    try:
+        catalogue = _catalogue()
+        exercises = catalogue.select(args.names)
+    except CatalogueError as error:
+        return Report(tree=args.against, error=str(error))
+    bar, on_start, on_result = _progress_hooks(len(exercises))
+    with bar:
+        return grade(catalogue, exercises, catalogue.tree(args.against), repeats=args.repeat, on_start=on_start,
+                     on_result=on_result, tree_label=args.against)
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
