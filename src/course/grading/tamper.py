@@ -76,11 +76,12 @@ _REFUSED = frozenset({
     "gc.get_objects", "gc.get_referrers", "gc.get_referents",  # finding the key or the sender among live objects
     "sys._getframe", "sys._current_frames",  # walking frames up to the sender
     "sys.settrace", "sys.setprofile",  # rewriting outcomes as they happen (threading.settrace ends here too)
-    "code.__new__", "marshal.loads",  # code disguised as the grader's by its filename
+    "code.__new__",  # code disguised as the grader's by its filename (marshal.loads below)
 })
 _FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
 _STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without handing frames out
 _FORBIDDEN_IMPORTS = ("solutions", "tests.buggy")
+_WATCHED = _REFUSED | {"object.__getattr__", "compile", "marshal.loads", "open", "import"}
 
 
 class Refused(ValueError):
@@ -88,28 +89,45 @@ class Refused(ValueError):
     standard library treats "no frame available" (namedtuple, typing, logging) as one."""
 
 
-def install_audit_hook(tree: str):
+def install_audit_hook(tree: str, trusted: tuple[str, ...]):
     """Refuse to the submission's frames the tools that forging a verdict needs.
 
     Installed in the child before any student code is imported; an audit hook
     cannot be removed. Returns a function telling whether code of the submission
-    is on the calling thread's stack (the result sender refuses such calls). A frame belongs to the submission when its code's file is
-    under the staged tree (where the student's module is imported from) or is
-    `<string>` (code compiled at run time, e.g. `exec` in a thread started with
-    no frame of the submission below it). Code compiled under another file name
-    from a submission frame is refused, so that cannot hide it. The grader's own
-    helpers (stack dumps on timeout, pytest's tracebacks) run from trusted frames.
+    is on the calling thread's stack (the result sender refuses such calls).
+
+    A frame is trusted only when its code comes from a file under `trusted`
+    (the interpreter, the venv, the toolkit, the course's tests: all read-only
+    to the run) and not from the staged tree; anything else (the submission,
+    a file it wrote in /tmp and imported, `<string>` code from `exec`) counts
+    as the submission's. Code compiled under a trusted file's name must be that
+    file's text, so compiling cannot disguise it. The grader's own helpers
+    (stack dumps on timeout, pytest's tracebacks) run from trusted frames, and
+    printing a traceback (traceback.py) stays possible for student code.
     """
     import os
     import sys
+    import threading
 
-    prefixes = tuple({os.path.join(tree, ""), os.path.join(os.path.realpath(tree), ""), os.sep + "submission" + os.sep})
+    prefixes = tuple({os.path.join(tree, ""), os.path.join(os.path.realpath(tree), "")})
+    trusted = tuple({os.path.join(folder, "") for path in trusted for folder in (path, os.path.realpath(path))})
     getframe = sys._getframe
-    hook_code = []
+    busy = threading.local()  # in the hook's closure only: nothing of the student's reaches it
 
     def untrusted(filename: str) -> bool:
+        if filename.startswith("<frozen "):
+            return False
         # The tree is imported through a folder holding a `submission` link (course.testing.plugin).
-        return filename == "<string>" or filename.startswith(prefixes) or "/submission/" in filename
+        return filename.startswith(prefixes) or "/submission/" in filename or not filename.startswith(trusted)
+
+    def genuine(source, filename: str) -> bool:
+        """Is `source` the text of `filename` (importlib compiling a module it found)?"""
+        try:
+            with open(filename, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            return False
+        return text == (source.encode() if isinstance(source, str) else bytes(source))
 
     def untrusted_thread_hooks() -> bool:
         """threading.settrace/setprofile only store a function; each new thread installs it."""
@@ -126,15 +144,24 @@ def install_audit_hook(tree: str):
         return False
 
     def caller_files(depth: int) -> list[str]:
-        frame, files = getframe(2), []
+        frame, files = getframe(3), []  # 0: here, 1: check, 2: hook, 3: the code that raised the event
         while frame is not None and len(files) < depth:
             files.append(frame.f_code.co_filename)
             frame = frame.f_back
         return files
 
     def hook(event: str, args: tuple) -> None:
-        if event == "sys._getframe" and args and args[0].f_code in hook_code:
+        if event not in _WATCHED and not event.startswith("ctypes."):
+            return  # the common case (open, import, exec...) costs one set lookup
+        if getattr(busy, "now", False):
             return  # the hook's own look at the stack
+        busy.now = True
+        try:
+            check(event, args)
+        finally:
+            busy.now = False
+
+    def check(event: str, args: tuple) -> None:
         if event in _REFUSED or event.startswith("ctypes."):
             if submission_on_stack() or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()):
                 raise Refused(f"{event} is not available to the code under test")
@@ -143,9 +170,12 @@ def install_audit_hook(tree: str):
                 return  # traceback printing: it reads frames but does not return them
             if submission_on_stack():
                 raise Refused(f"{args[1]} is not available to the code under test")
-        elif event == "compile" and isinstance(args[1], str) and not args[1].startswith("<") and not untrusted(args[1]):
+        elif event == "compile" and isinstance(args[1], str) and not args[1].startswith("<") \
+                and not untrusted(args[1]) and submission_on_stack() and not genuine(args[0], args[1]):
+            raise Refused("compiling code under another file's name is not available to the code under test")
+        elif event == "marshal.loads" and not caller_files(1)[0].startswith("<frozen importlib"):
             if submission_on_stack():
-                raise Refused("compiling code under another file's name is not available to the code under test")
+                raise Refused("marshal.loads is not available to the code under test")
         elif event == "open" and isinstance(args[0], str) and args[0].startswith("/proc/") \
                 and args[0].endswith(("/mem", "/environ", "/maps", "/pagemap")):
             if submission_on_stack():
@@ -155,8 +185,11 @@ def install_audit_hook(tree: str):
                 raise ModuleNotFoundError(f"No module named {args[0]!r}")
 
     def from_submission() -> bool:
-        return submission_on_stack()
+        busy.now = True
+        try:
+            return submission_on_stack()
+        finally:
+            busy.now = False
 
-    hook_code.extend({submission_on_stack.__code__, caller_files.__code__})
     sys.addaudithook(hook)
     return from_submission
