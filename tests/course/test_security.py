@@ -1,0 +1,166 @@
+"""The grader against a hostile student who has read its source (issue 8).
+
+Each attack in hostile/ replaces `adder` in a student's tree next to a correct
+`counter`, and is graded as root, as CI and this machine grade: it must earn
+no more than the stub (0), cost `counter` nothing, and leave nothing behind:
+no file in /tmp, /var/tmp, /dev/shm or root's site-packages, no process, no
+System V IPC object, no key in the machine's Redis.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+import redis
+
+from course import catalogue
+from course.grading import grade
+from course.grading.sandbox import RUN_UIDS, available_tools
+
+FIXTURE = Path(__file__).parent / "fixture_course"
+HOSTILE = Path(__file__).parent / "hostile"
+MARK = "course-hostile"
+REDIS_DB = 15
+
+ATTACKS = [
+    "forge_gc_key.py", "forge_frame_walk.py", "forge_traceback_frames.py", "forge_patched_json.py",
+    "forge_trace_function.py", "forge_ctypes_memory.py", "copies_the_solution.py", "sinks_the_neighbour.py",
+    "leaves_things_behind.py", "reaches_the_network.py", "rewrites_its_limits.py", "floods_the_result_pipe.py",
+]
+
+assert os.geteuid() == 0, "these tests check the root grader (CI and the classroom run as root)"
+
+
+@pytest.fixture(scope="module")
+def course():
+    return catalogue.load(FIXTURE)
+
+
+def student_tree(tmp_path: Path, adder_source: Path) -> Path:
+    tree = tmp_path / "student"
+    (tree / "basics").mkdir(parents=True)
+    shutil.copyfile(FIXTURE / "solutions" / "basics" / "counter.py", tree / "basics" / "counter.py")
+    shutil.copyfile(adder_source, tree / "basics" / "adder.py")
+    return tree
+
+
+def sysv_objects() -> set[tuple[str, str]]:
+    found = set()
+    for kind in ("shm", "sem", "msg"):
+        lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        header = lines[0].split()
+        for line in lines[1:]:
+            row = dict(zip(header, line.split()))
+            found.add((kind, row.get("shmid") or row.get("semid") or row.get("msqid"), row["uid"]))
+    return found
+
+
+def leftovers(ipc_before: set) -> list[str]:
+    found = [str(p) for folder in ("/tmp", "/var/tmp", "/dev/shm") for p in Path(folder).glob(f"{MARK}*")]
+    found += [str(p) for p in Path("/root").glob(f".local/lib/python*/site-packages/{MARK}*")]
+    found += [f"process {p.pid}" for p in psutil.process_iter(["cmdline"]) if MARK in " ".join(p.info["cmdline"] or [])]
+    found += [f"System V {kind} {ident} of uid {uid}" for kind, ident, uid in sysv_objects() - ipc_before]
+    if redis.Redis(db=REDIS_DB).exists(f"{MARK}-key"):
+        found.append(f"Redis key {MARK}-key in db {REDIS_DB}")
+    return found
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(course, tmp_path, attack):
+    redis.Redis(db=REDIS_DB).delete(f"{MARK}-key")
+    ipc_before = sysv_objects()
+    grader = psutil.Process()
+    report = grade(course, list(course.exercises), student_tree(tmp_path, HOSTILE / attack))
+    results = {r.exercise.id: r for r in report.results}
+    assert report.error == ""
+    assert results["adder"].score == 0, f"{attack} earned {results['adder'].score}: {results['adder'].problem}"
+    assert results["counter"].complete, f"{attack} cost the next exercise: {results['counter'].problem}"
+    assert grader.memory_info().rss < 1024**3, "the grader grew past 1 GiB"
+    deadline = time.monotonic() + 5
+    while (found := leftovers(ipc_before)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not found, f"{attack} left behind: {found}"
+
+
+@pytest.mark.timeout(60)
+def test_the_result_pipe_is_read_up_to_its_cap_only(course, tmp_path):
+    from course.grading.engine import _run
+    from course.grading.sandbox import Limits
+
+    tree = student_tree(tmp_path, HOSTILE / "floods_the_result_pipe.py")
+    outcome, _ = _run(course, course.exercise("adder"), tree / "basics" / "adder.py", 1, Limits(wall_clock=20), ())
+    assert len(outcome.result_data) <= Limits().result_bytes
+
+
+@pytest.mark.timeout(60)
+def test_student_code_runs_as_an_unprivileged_user_without_network_or_solutions(course, tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import os, socket\n"
+        "def add(a, b):\n"
+        "    facts = [os.getuid() != 0, not os.access(os.environ['COURSE_ROOT'] + '/solutions/basics/adder.py', os.R_OK)]\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', 6379), timeout=1).close(); facts.append(False)\n"
+        "    except OSError:\n"
+        "        facts.append(True)\n"
+        "    return a + b if all(facts) else repr(facts)\n")
+    results = {r.exercise.id: r for r in grade(course, list(course.exercises), student_tree(tmp_path, probe)).results}
+    assert available_tools().namespaces
+    assert results["adder"].complete, [t.message for task in results["adder"].tasks for t in task.failures]
+
+
+CONTAINER = """
+import json, os, sys
+from course.grading import lockdown
+lockdown._uncover([sys.base_prefix])  # what the image's readable interpreter would be
+os.execvp("capsh", ["capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$0" "$@"', sys.executable, "-I", "-c", sys.argv[1], *sys.argv[2:]])
+"""
+GRADE = """
+import json, sys
+from pathlib import Path
+from course import catalogue
+from course.grading import grade
+from course.grading.sandbox import available_tools
+course = catalogue.load(Path(sys.argv[1]))
+report = grade(course, [course.exercise(i) for i in sys.argv[3:]], Path(sys.argv[2]))
+print(json.dumps({"tools": list(available_tools().__dict__.values()), "error": report.error,
+                  "scores": {r.exercise.id: [r.score, r.max_score, r.problem] for r in report.results}}))
+"""
+
+
+def grade_in_a_container(root: Path, tree: Path, *exercises: str) -> dict:
+    """Grade as root without CAP_SYS_ADMIN (Docker's default), with a sandbox user: no namespaces."""
+    import json
+
+    env = dict(os.environ, COURSE_SANDBOX_USER="course-sandbox")
+    command = ["unshare", "--mount", "--propagation", "private", "--", sys.executable, "-I", "-c", CONTAINER,
+               GRADE, str(root), str(tree), *exercises]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["tools"][:2] == [False, True], outcome  # no namespaces, capabilities dropped
+    return outcome
+
+
+@pytest.mark.timeout(300)
+def test_the_classroom_grader_gives_the_solutions_full_marks_without_namespaces():
+    root = catalogue.find_root()
+    outcome = grade_in_a_container(root, root / "solutions", "amdahl", "bank_account")
+    assert outcome["error"] == ""
+    assert {k: v[:2] for k, v in outcome["scores"].items()} == {"amdahl": [5, 5], "bank_account": [10, 10]}, outcome
+
+
+@pytest.mark.timeout(300)
+def test_without_namespaces_the_sandbox_user_leaves_nothing_behind(tmp_path):
+    ipc_before = sysv_objects()
+    tree = student_tree(tmp_path, HOSTILE / "leaves_things_behind.py")
+    shutil.copyfile(HOSTILE / "sinks_the_neighbour.py", tree / "basics" / "sinks.py")
+    outcome = grade_in_a_container(FIXTURE, tree, "adder", "counter")
+    assert outcome["scores"]["adder"][0] == 0 and outcome["scores"]["counter"][:2] == [3, 3], outcome
+    assert not leftovers(ipc_before)
