@@ -686,26 +686,24 @@ def test_pyro_resubmits_the_chunk_of_a_worker_that_died(exercise, tmp_path):
 
 
 @pytest.mark.task("celery")
-def test_celery_runs_chunks_in_parallel_and_reports_errors(exercise, tmp_path):
+def test_celery_runs_chunks_in_parallel_redelivers_a_lost_chunk_once_and_reports_errors(exercise, tmp_path):
+    """One embedded Celery cluster for every check: starting one costs seconds."""
+    probes, markers = tmp_path / "probes", tmp_path / "markers"
+    probes.mkdir(), markers.mkdir()
     with cluster("celery", workers=2) as backend:
         got = exercise.dmap(workloads.square, range(40), backend=backend, chunksize=5)
         assert plain(got) == SQUARES, f"dmap(square, range(40), backend=celery) returned {got}"
-        exercise.dmap(workloads.overlap_probe, probe_items(tmp_path, 2, wanted=2), backend=backend, chunksize=1)
+        exercise.dmap(workloads.overlap_probe, probe_items(probes, 2, wanted=2), backend=backend, chunksize=1)
         worker_pids = set(backend.worker_pids)
+        items = crash_items(markers, 12, crashing={5})
+        redelivered = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=2, ordered=False, timeout=60)
         with pytest.raises(ValueError) as caught:  # ItemError, and still the ValueError that fn raised
             exercise.dmap(workloads.fail_on, [[x, 9] for x in range(20)], backend=backend, chunksize=4)
         assert isinstance(caught.value, ItemError), f"got a bare {caught.value!r}, not an ItemError"
         assert plain(exercise.dmap(workloads.square, [], backend=backend)) == [], "empty input must give []"
-    inside, pids = workloads.overlap_report(tmp_path)
+    inside, pids = workloads.overlap_report(probes)
     assert inside >= 2 and len(pids) >= 2, f"on 2 Celery pool processes at most {inside} probe ran at once (PIDs {sorted(pids)})"
     assert pids <= worker_pids, f"probes ran in PIDs {sorted(pids)}; the pool processes are {sorted(worker_pids)}"
+    assert_exactly_once(redelivered, 12, "dmap(crash_once, 12 items, backend=celery, ordered=False)")
+    assert sorted(workloads.crashed(markers)) == [5], "item 5 should have killed one pool process"
     assert plain((caught.value.index, caught.value.exc_type)) == (9, "ValueError"), f"got {caught.value!r}"
-
-
-@pytest.mark.task("celery")
-def test_celery_redelivers_the_chunk_of_a_dead_pool_process_exactly_once(exercise, tmp_path):
-    items = crash_items(tmp_path, 12, crashing={5})
-    with cluster("celery", workers=2) as backend:
-        got = exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=2, ordered=False, timeout=60)
-    assert_exactly_once(got, 12, "dmap(crash_once, 12 items, backend=celery, ordered=False)")
-    assert sorted(workloads.crashed(tmp_path)) == [5], "item 5 should have killed one pool process"
