@@ -68,15 +68,15 @@ def test_a_lock_is_removed_but_its_body_kept():
     source = """
     with self._lock:
         self.value += 1
-    with first._lock, second._lock:
+    with first._lock, second._lock:  # in one global order
         move()
     with open(path) as handle:
         read(handle)
     """
     assert made(source, "lock_removed") == [
         (2, "if True:  # was: with self._lock:"),
-        (4, "with second._lock:  # was: with first._lock, second._lock:"),
-        (4, "with first._lock:  # was: with first._lock, second._lock:"),
+        (4, "with second._lock:  # was: with first._lock, second._lock:  # in one global order"),
+        (4, "with first._lock:  # was: with first._lock, second._lock:  # in one global order"),
     ]
     assert "    self.value += 1" in bodies(source, "lock_removed")[0]
 

@@ -65,7 +65,12 @@ def _was(lines: list[str], node: ast.AST, end: tuple[int, int] | None = None) ->
     """A comment naming the line a change replaced, unless code follows on that line."""
     end_line, end_column = end or (node.end_lineno, node.end_col_offset)
     rest = lines[end_line - 1].encode()[end_column:].strip()
-    return f"  # was: {lines[node.lineno - 1].strip()}" if not rest or rest.startswith(b"#") else ""
+    if rest and not rest.startswith(b"#"):
+        return ""
+    first = lines[node.lineno - 1]
+    if end_line == node.lineno:  # the line's own comment stays after the edit: do not repeat it
+        first = first.encode()[:end_column].decode()
+    return f"  # was: {first.strip()}"
 
 
 def _calls_method(node: ast.AST, names: set[str]) -> bool:
