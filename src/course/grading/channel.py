@@ -61,6 +61,36 @@ def verified_records(key: bytes, data: bytes) -> Iterator[dict[str, Any]]:
                 yield record
 
 
+ID_LIMIT = 2000  # characters in a test id
+MAX_TESTS = 5000
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) else None
+
+
+def checked_records(key: bytes, data: bytes) -> list[dict[str, Any]]:
+    """The verified records whose shape, types and sizes are what the child sends;
+    anything else is dropped, so no record can make the grader raise."""
+    checked = []
+    for record in verified_records(key, data):
+        kind = record.get("type")
+        if kind in ("started", "done"):
+            checked.append({"type": kind})
+        elif kind == "collect-error" and (message := _text(record.get("message"), MESSAGE_LIMIT * 2)) is not None:
+            checked.append({"type": kind, "message": message})
+        elif kind == "result" and (test := _text(record.get("id"), ID_LIMIT)) and isinstance(record.get("passed"), bool):
+            checked.append({"type": kind, "id": test, "passed": record["passed"],
+                            "message": _text(record.get("message"), MESSAGE_LIMIT * 4) or ""})
+        elif kind == "collected" and isinstance(tests := record.get("tests"), list) and len(tests) <= MAX_TESTS:
+            entries = [{"id": entry["id"][:ID_LIMIT], "task": entry.get("task"), "repeat": entry.get("repeat")}
+                       for entry in tests if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+                       and isinstance(entry.get("task"), (str, type(None))) and type(entry.get("repeat")) is int]
+            if len(entries) == len(tests):
+                checked.append({"type": kind, "tests": entries})
+    return checked
+
+
 def _signer(fd: int, mac, main_thread: int, trusted_files: frozenset, from_submission, dumps, write, get_ident, getframe):
     """Signs and writes each payload sent in. The key exists only inside `mac`, a C-level
     HMAC object in this suspended generator's frame: reaching it needs `gi_frame`, which

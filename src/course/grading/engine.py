@@ -8,6 +8,7 @@ result has failed; the other exercises are graded as usual.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -19,9 +20,9 @@ from typing import Callable, Iterable
 
 import course
 from course.catalogue import Catalogue, Exercise
-from course.grading.channel import verified_records
+from course.grading.channel import checked_records
 from course.grading.results import ExerciseResult, Report, TaskResult, TestResult
-from course.grading.sandbox import ConfinedRun, Limits, Place
+from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
@@ -29,9 +30,18 @@ PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 def locate_module(tree: Path, exercise: Exercise) -> Path | None:
     """A student's file: at CHAPTER/MODULE.py as in exercises/, or flat at MODULE.py."""
     for candidate in (tree / exercise.relpath(), tree / f"{exercise.module}.py"):
-        if candidate.is_file():
+        if candidate.is_file() and not _through_a_link(tree, candidate):
             return candidate
     return None
+
+
+def _through_a_link(tree: Path, path: Path) -> bool:
+    """A symbolic link below the tree could point at another student's file, or a solution."""
+    while path != tree and path != path.parent:
+        if path.is_symlink():
+            return True
+        path = path.parent
+    return False
 
 
 def stage(tree: Path, exercises: Iterable[Exercise], into: Path) -> Path:
@@ -95,7 +105,7 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
     except Exception as error:  # the grader's own failure costs this exercise only, and says so
         return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
                                                        f"{type(error).__name__}: {error}", repeats=repeats)
-    return _score(exercise, list(verified_records(key, outcome.result_data)), outcome, repeats)
+    return _score(exercise, checked_records(key, outcome.result_data), outcome, repeats)
 
 
 def hidden_from_students(catalogue: Catalogue) -> tuple[Path, ...]:
@@ -108,8 +118,8 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
     """One confined run of one exercise, on a private copy of that exercise's file only:
     no other exercise or student shares the tree the run sees."""
     key = secrets.token_bytes(32)
-    with tempfile.TemporaryDirectory(prefix="course-run-") as private:
-        private = Path(private)
+    private = Path(tempfile.mkdtemp(prefix="course-run-"))
+    try:
         os.chmod(private, 0o711)  # a sandbox user (no namespaces) may enter, not list
         tree = private / "tree"
         (tree / exercise.chapter).mkdir(parents=True)
@@ -141,15 +151,21 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
         run = ConfinedRun(command, env=env, workdir=private / "run", limits=limits, stdin_data=key.hex().encode() + b"\n",
                           tree=tree, hide=(*hidden_from_students(catalogue), *protect), need=need)
         return run.run(), key
+    finally:
+        remove_tree(private)  # whatever the run left there (3000 nested folders too); never raises
 
 
 def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> ExerciseResult:
-    collected = next((r["tests"] for r in records if r.get("type") == "collected"), [])
-    results = {r["id"]: r for r in records if r.get("type") == "result"}
-    finished = any(r.get("type") == "done" for r in records)
-    collect_errors = [r["message"] for r in records if r.get("type") == "collect-error"]
+    collected = next((r["tests"] for r in records if r["type"] == "collected"), [])
+    results: dict[str, dict] = {}
+    for record in (r for r in records if r["type"] == "result"):
+        if record["id"] in results:  # one verdict per test: a second one means someone else signed
+            record = dict(record, passed=False, message="two verdicts were sent for this test; neither counts")
+        results[record["id"]] = record
+    finished = any(r["type"] == "done" for r in records)
+    collect_errors = [r["message"] for r in records if r["type"] == "collect-error"]
     problem = ""
-    if outcome.grader_failed or not any(r.get("type") == "started" for r in records):
+    if outcome.grader_failed or not any(r["type"] == "started" for r in records):
         problem = (f"The grader could not start this exercise's run (exit status {outcome.exit_code}); this is a "
                    f"problem of the grader, not of your code. Its output:\n{outcome.output[-2000:]}")
     elif outcome.stopped_because:
@@ -176,21 +192,87 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
 def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeats: int | None = None,
           on_result: Callable[[ExerciseResult], None] | None = None, on_start: Callable[[Exercise], None] | None = None,
           tree_label: str = "", protect: tuple[Path, ...] = ()) -> Report:
-    """Grade `exercises` from `tree`; a failure of the grader itself is recorded, not raised."""
+    """Grade `exercises` from `tree`. Each exercise is graded inside its own failure
+    boundary: a failure of the grader costs that exercise only, with a message saying so."""
     started = time.monotonic()
     report = Report(tree=tree_label or str(tree))
-    try:
-        with tempfile.TemporaryDirectory(prefix="course-stage-") as staging:
-            staged = stage(tree, exercises, Path(staging))
-            for exercise in exercises:
-                if on_start:
-                    on_start(exercise)
-                result = grade_exercise(catalogue, exercise, staged, repeats=repeats,
-                                        source_name=str(tree / exercise.relpath()), protect=(tree, *protect))
-                report.results.append(result)
-                if on_result:
-                    on_result(result)
-    except Exception as error:  # the report must still be written (Gradescope shows it)
-        report.error = f"the grader failed: {type(error).__name__}: {error}"
+    for exercise in exercises:
+        if on_start:
+            on_start(exercise)
+        result = _grade_one(catalogue, exercise, tree, repeats, (tree, *protect))
+        report.results.append(result)
+        if on_result:
+            on_result(result)
     report.duration = time.monotonic() - started
     return report
+
+
+def _grade_one(catalogue: Catalogue, exercise: Exercise, tree: Path, repeats: int | None,
+               protect: tuple[Path, ...]) -> ExerciseResult:
+    staging = None
+    try:
+        staging = Path(tempfile.mkdtemp(prefix="course-stage-"))
+        staged = stage(tree, [exercise], staging)
+        return grade_exercise(catalogue, exercise, staged, repeats=repeats, source_name=str(tree / exercise.relpath()),
+                              protect=protect)
+    except Exception as error:
+        empty = [TaskResult(task, []) for task in exercise.tasks]
+        return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
+                                                       f"{type(error).__name__}: {error}", repeats=repeats or exercise.repeats)
+    finally:
+        if staging is not None:
+            remove_tree(staging)
+
+
+def grade_class(catalogue: Catalogue, exercises: list[Exercise], submissions: Path, output: Path,
+                render: Callable[[Report], str], *, repeats: int | None = None,
+                on_graded: Callable[[str, Report], None] | None = None) -> dict[str, Report]:
+    """Grade every student folder in `submissions` (`course grade-all`).
+
+    Each student's report is written to OUTPUT/STUDENT.json as soon as that student
+    is graded; gradebook.csv and results.json (a score and a message for every
+    student) are written at the end whatever happened, a crash of the grader
+    included. A student "folder" that is a symbolic link is not graded: it could
+    point at another student's work. Student code never sees `submissions` or `output`.
+    """
+    from course.grading.report import gradebook_csv
+
+    output.mkdir(parents=True, exist_ok=True)
+    students = sorted(p for p in submissions.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink()))
+    reports: dict[str, Report] = {}
+    try:
+        for student in students:
+            if student.is_symlink():
+                report = Report(tree=str(student), error="a symbolic link, not a folder of its own: not graded")
+            else:
+                try:
+                    report = grade(catalogue, exercises, student, repeats=repeats, tree_label=str(student),
+                                   protect=(submissions.resolve(), output.resolve()))
+                except Exception as error:  # grade() has its own boundaries; this is the last one
+                    report = Report(tree=str(student), error=f"the grader failed: {type(error).__name__}: {error}")
+            reports[student.name] = report
+            _write(output / f"{student.name}.json", lambda: render(report))
+            if on_graded:
+                on_graded(student.name, report)
+    finally:
+        reports |= {s.name: Report(tree=str(s), error="not graded: the grader stopped before this student")
+                    for s in students if s.name not in reports}
+        _write(output / "gradebook.csv", lambda: gradebook_csv(reports))
+        _write(output / "results.json", lambda: json.dumps({name: {
+            "score": report.score, "max_score": report.max_score,
+            "message": report.error or "; ".join(f"{r.exercise.id}: {r.problem.splitlines()[0]}" for r in report.results
+                                                 if r.problem) or "graded",
+        } for name, report in sorted(reports.items())}, indent=2))
+    return reports
+
+
+def _write(path: Path, text: Callable[[], str]) -> None:
+    """Write what `text()` gives; if making it fails, say so in the file. Never raises."""
+    try:
+        content = text()
+    except Exception as error:
+        content = json.dumps({"error": f"the grader could not write this: {type(error).__name__}: {error}"})
+    try:
+        path.write_text(content)
+    except OSError:
+        pass

@@ -439,6 +439,19 @@ def _tasks_and_memory(members: list[psutil.Process]) -> tuple[int, int]:
     return tasks, memory
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a folder whatever is in it; never raises. shutil.rmtree recurses in Python
+    and gives up on thousands of nested folders; `rm -rf` does not."""
+    try:
+        shutil.rmtree(path)
+    except BaseException:
+        try:
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", str(path)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=120, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
+
+
 def _remove_owned(folder: Path, uid: int) -> None:
     try:
         entries = list(os.scandir(folder))
@@ -449,7 +462,7 @@ def _remove_owned(folder: Path, uid: int) -> None:
             if entry.stat(follow_symlinks=False).st_uid != uid:
                 continue
             if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
+                remove_tree(Path(entry.path))
             else:
                 os.unlink(entry.path)
         except OSError:
