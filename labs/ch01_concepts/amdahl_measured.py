@@ -99,8 +99,9 @@ def plot(result, ax=None, path=None):
 
 def print_table(result) -> None:
     print(
-        f"serial baseline: {result['serial']:.3f} s (median of {ROUNDS} rounds); "
-        f"starting {max(result['workers'])} worker processes took {result['startup']:.3f} s, not counted\n"
+        f"serial baseline: {result['serial']:.3f} s (median of {ROUNDS} rounds)\n"
+        f"starting {max(result['workers'])} worker processes took "
+        f"{result['startup']:.3f} s, not counted\n"
     )
     print(f"{'workers':>7}{'time':>9}{'speedup':>9}{'Amdahl':>8}")
     for n, t, s, a in zip(

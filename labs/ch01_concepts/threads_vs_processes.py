@@ -158,6 +158,7 @@ def plot(results, path=None):
                 title=title,
                 legend=False,
                 xmax=longest * 1.02,
+                order=sorted(timeline.lanes),
             )
             if row < 2:
                 axes[row][col].set_xlabel("")

@@ -109,12 +109,14 @@ def plot_timeline(
     colors: dict[str, str] | None = None,
     legend: bool = True,
     xmax: float | None = None,
+    order: Sequence[str] | None = None,
 ):
     """A Gantt chart: one row per lane, one bar per span, coloured by label.
 
     Spans shorter than 1 % of the axis (the slices of a `Sampler`) are drawn without
     an outline, so that turns taken under the GIL stay visible as separate slices.
     `xmax` fixes the right end of the time axis, so panels that are compared share it.
+    `order` lists the lanes top to bottom (default: by their first span's start).
     """
     import matplotlib.pyplot as plt
 
@@ -123,7 +125,7 @@ def plot_timeline(
     palette = plt.get_cmap("tab10")
     labels = list(dict.fromkeys(span.label for span in timeline.spans))
     colors = colors or {label: palette(i % 10) for i, label in enumerate(labels)}
-    lanes = timeline.lanes
+    lanes = list(order) if order is not None else timeline.lanes
     end = max([span.end for span in timeline.spans] + [xmax or 0.0]) or 1.0
     for span in timeline.spans:
         row = lanes.index(span.lane)
