@@ -66,8 +66,7 @@ class SerialBackend(ThreadBackend):
     """
 
     name = "serial"
-    default_chunksize = 64
-    chunk_cost = 0.0
+    default_chunksize = 64  # chunk_cost is the thread hand-off's, as for `threads`
 
     def __init__(self, workers: int | None = None):
         super().__init__(workers=1)
