@@ -4,7 +4,9 @@
 - `results`  the result model (TestResult, TaskResult, ExerciseResult, Report), free of the sandbox
 - `report`   text, JSON, Gradescope and gradebook renderings of a `Report`
 - `verify`   proves every exercise gradeable (solution full marks, stub zero, buggy variants lose)
-- `sandbox`, `child`, `channel`, `tamper`   the confined run and its signed result channel
+- `mutate`   mutants of the solutions the graded tests must kill
+- `commands` the `course grade`, `grade-all` and `verify` commands
+- `sandbox`, `lockdown`, `child`, `channel`, `tamper`   the confined run and its signed result channel
 
 The names below are the package's public API; import the engine lazily
 through them so `course.grading.results` alone stays cheap.
