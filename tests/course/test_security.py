@@ -161,7 +161,6 @@ def test_the_classroom_grader_gives_the_solutions_full_marks_without_namespaces(
 def test_without_namespaces_the_sandbox_user_leaves_nothing_behind(tmp_path):
     ipc_before = sysv_objects()
     tree = student_tree(tmp_path, HOSTILE / "leaves_things_behind.py")
-    shutil.copyfile(HOSTILE / "sinks_the_neighbour.py", tree / "basics" / "sinks.py")
     outcome = grade_in_a_container(FIXTURE, tree, "adder", "counter")
     assert outcome["scores"]["adder"][0] == 0 and outcome["scores"]["counter"][:2] == [3, 3], outcome
     assert not leftovers(ipc_before)

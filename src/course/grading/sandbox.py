@@ -470,7 +470,7 @@ def _remove_owned(folder: Path, uid: int) -> None:
 
 
 def _remove_ipc(uid: int) -> None:
-    """System V shared memory, semaphores and queues owned by `uid` (/proc/sysvipc lists them)."""
+    """System V shared memory, semaphores and queues owned by `uid` (/proc/sysvipc lists them). Never raises."""
     for kind, flag in SYSV_IPC.items():
         try:
             lines = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
@@ -479,8 +479,12 @@ def _remove_ipc(uid: int) -> None:
         header = lines[0].split() if lines else []
         for line in lines[1:]:
             row = dict(zip(header, line.split()))
+            if not row.get("gid", "").isdigit():
+                continue
             if row.get("uid") == str(uid) and (ident := row.get("shmid") or row.get("semid") or row.get("msqid")):
-                subprocess.run(["ipcrm", flag, ident], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+                # As the owner: without CAP_SYS_ADMIN (a container) root may not remove another user's objects.
+                subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={row.get('gid', uid)}", "--clear-groups", "--",
+                                "ipcrm", flag, ident], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def _write(path: Path, text: str) -> None:
