@@ -1,6 +1,6 @@
 """Set up one grading run's private world, then become the sandbox user.
 
-`python -I -m course.grading.lockdown SPEC -- COMMAND...` runs as root as the
+`python -I -S .../lockdown.py SPEC -- COMMAND...` runs as root as the
 first process of fresh PID, mount, IPC and network namespaces (the grader
 starts it under `unshare`). Before it execs COMMAND as an unprivileged user it:
 

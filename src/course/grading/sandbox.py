@@ -265,7 +265,8 @@ class ConfinedRun:
             hidden = [h for h in hidden if not any(n == h or n.startswith(h + os.sep) for n in need)]
             spec = {"uid": self.uid, "gid": self.uid, "tree": str(self.tree.resolve()), "need": need, "hide": hidden,
                     "cgroup": str(cgroup) if cgroup else None, "scratch_bytes": self.limits.file_bytes}
-            return [*NAMESPACES, sys.executable, "-I", "-m", "course.grading.lockdown", json.dumps(spec), "--", *argv]
+            # Run by path, not `-m`: importing the course package would cost more than the whole set-up.
+            return [*NAMESPACES, sys.executable, "-I", "-S", lockdown.__file__, json.dumps(spec), "--", *argv]
         if self.tools.sandbox_user:
             self.uid = self.tools.sandbox_user[0]
             return [*_privileges_dropped(*self.tools.sandbox_user), *argv]
