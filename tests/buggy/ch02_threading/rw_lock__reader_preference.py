@@ -16,18 +16,17 @@ PATCH = [
         "",
     ),
     (
-        '            self._changed.wait_for(lambda: not self._writing and not self._writers_waiting)\n',
+        '            self._changed.wait_for(lambda: self._writer is None and not self._writers_waiting)\n',
 
-        '            self._changed.wait_for(lambda: not self._writing)\n',
+        '            self._changed.wait_for(lambda: self._writer is None)\n',
     ),
     (
         '            self._writers_waiting += 1\n'
         '            try:\n'
-        '                self._changed.wait_for(lambda: not self._writing and self._readers == 0)\n'
+        '                self._changed.wait_for(lambda: self._writer is None and not self._readers)\n'
         '            finally:\n'
         '                self._writers_waiting -= 1\n',
 
-        '            self._changed.wait_for(lambda: not self._writing and self._readers == 0)\n',
+        '            self._changed.wait_for(lambda: self._writer is None and not self._readers)\n',
     ),
 ]
-

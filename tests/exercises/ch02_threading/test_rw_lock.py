@@ -9,7 +9,11 @@ the test can see exactly who is inside together:
   lock lets them in within microseconds, so a short quiet period is a reliable
   witness, and a right lock only costs that quiet period;
 - no starvation: with a reader inside and a writer waiting, a new reader must
-  not get in before the writer.
+  not get in before the writer, and writers waiting when a writer leaves go
+  before the waiting readers;
+- ownership: a release by a thread that holds nothing is refused with
+  RuntimeError while other threads hold the lock, and changes nothing (the
+  holders still exclude whom they excluded).
 
 Threads are daemon threads joined with a deadline, so a lock that never lets
 anyone in fails the test instead of hanging it.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -89,12 +94,18 @@ def writer(lock, room, name):
     return Helper(name, run)
 
 
+def join_all(helpers, timeout):
+    """Join the helpers against one deadline; return the names of those still alive."""
+    deadline = time.monotonic() + timeout
+    for helper in helpers:
+        helper.join(max(0.0, deadline - time.monotonic()))
+    return [h.name for h in helpers if h.is_alive()]
+
+
 def finish(room, *helpers):
     room.open_all()
-    for helper in helpers:
-        helper.join(HOLD_SECONDS * 2)
-    stuck = [h.name for h in helpers if h.is_alive()]
-    assert not stuck, f"still blocked after every holder left: {', '.join(stuck)} (a release never woke them)"
+    stuck = join_all(helpers, HOLD_SECONDS)
+    assert not stuck, f"still blocked {HOLD_SECONDS:.0f} s after every holder was let go: {', '.join(stuck)}"
     errors = [(h.name, h.error) for h in helpers if h.error]
     assert not errors, f"{errors[0][0]} raised {errors[0][1]!r}"
 
@@ -103,6 +114,14 @@ def waiting_in_threading(thread) -> bool:
     """True when the thread's innermost frame is inside the threading module (waiting)."""
     frame = sys._current_frames().get(thread.ident)
     return frame is not None and frame.f_code.co_filename == threading.__file__
+
+
+def settle(*threads) -> None:
+    """Wait until the threads wait inside threading's primitives (a lock built otherwise gets a second)."""
+    try:
+        wait_until(lambda: all(waiting_in_threading(thread) for thread in threads), timeout=1.0)
+    except AssertionError:
+        pass
 
 
 # ---- task 1: one thread ---------------------------------------------------------------
@@ -131,7 +150,10 @@ def test_one_thread_can_read_then_write_then_read(exercise):
     helper = Helper("one-thread", run)
     helper.start()
     helper.join(REACH_SECONDS)
-    assert not helper.is_alive(), "reading, writing, reading again in one thread blocked: a release did not release"
+    assert not helper.is_alive(), (
+        "in one thread: with reading(), with writing(), acquire_read() x2, release_read() x2, acquire_write(), "
+        f"release_write(): still blocked {REACH_SECONDS:.0f} s later"
+    )
     assert not errors, f"one thread reading then writing raised {errors[0]!r}"
 
 
@@ -146,9 +168,17 @@ def test_the_context_managers_release_when_the_body_raises(exercise):
     helper.start()
     helper.join(REACH_SECONDS)
     assert not helper.is_alive(), (
-        "after `with lock.writing(): raise` and `with lock.reading(): raise`, acquire_write() blocked: "
-        "the context managers must release in a finally block"
+        "after `with lock.writing(): raise KeyError` and `with lock.reading(): raise KeyError`, acquire_write() "
+        f"in another thread was still blocked {REACH_SECONDS:.0f} s later"
     )
+
+
+def returns_soon(name, call) -> Helper:
+    """Run `call` in a helper and give it REACH_SECONDS to return."""
+    helper = Helper(name, call)
+    helper.start()
+    helper.join(REACH_SECONDS)
+    return helper
 
 
 @pytest.mark.task("single_thread")
@@ -158,6 +188,32 @@ def test_releasing_a_lock_not_held_is_an_error(exercise):
         lock.release_read()
     with pytest.raises(RuntimeError):
         lock.release_write()
+    lock.acquire_read()
+    lock.release_read()
+    with pytest.raises(RuntimeError):
+        lock.release_read()  # one release per acquire, not more
+    lock.acquire_write()
+    lock.release_write()
+    with pytest.raises(RuntimeError):
+        lock.release_write()
+
+
+@pytest.mark.task("single_thread")
+def test_a_refused_release_changes_nothing(exercise):
+    lock = exercise.RWLock()
+    for call in (lock.release_read, lock.release_write, lock.release_read):
+        with pytest.raises(RuntimeError):
+            call()
+    helper = returns_soon("writer", lambda: lock.acquire_write() or lock.release_write())
+    assert not helper.is_alive() and helper.error is None, (
+        "release_read(), release_write(), release_read() on a new lock each raised RuntimeError; then "
+        f"acquire_write() + release_write() in another thread {'was still blocked ' + str(int(REACH_SECONDS)) + ' s later' if helper.is_alive() else 'raised ' + repr(helper.error)}, "
+        "expected it to go through"
+    )
+    helper = returns_soon("reader", lambda: lock.acquire_read() or lock.release_read())
+    assert not helper.is_alive() and helper.error is None, (
+        f"then acquire_read() + release_read() {'was still blocked' if helper.is_alive() else 'raised ' + repr(helper.error)}, expected it to go through"
+    )
 
 
 # ---- task 2: readers share ---------------------------------------------------------------
@@ -172,8 +228,8 @@ def test_many_readers_hold_the_lock_at_once(exercise):
     try:
         together = room.inside(4, REACH_SECONDS)
         assert together, (
-            f"4 readers took the lock and stayed inside: at most {room.probe.max_inside} were inside at once, "
-            "expected all 4 (readers must not exclude each other)"
+            f"4 readers took the lock and stayed inside: at most {room.probe.max_inside} were inside at once "
+            f"within {REACH_SECONDS:.0f} s, expected all 4"
         )
     finally:
         finish(room, *readers)
@@ -189,9 +245,33 @@ def test_a_reader_gets_in_while_another_reader_is_inside(exercise):
         late = Helper("late-reader", lambda: lock.acquire_read() or lock.release_read())
         late.start()
         late.join(REACH_SECONDS)
-        assert not late.is_alive(), "a second reader could not get in while one reader held the lock"
+        assert not late.is_alive(), (
+            f"with one reader inside, acquire_read() + release_read() in another thread was still blocked {REACH_SECONDS:.0f} s later"
+        )
     finally:
         finish(room, first)
+
+
+@pytest.mark.task("shared_readers")
+def test_a_leaving_writer_lets_every_waiting_reader_in_at_once(exercise):
+    lock, room = exercise.RWLock(), Room()
+    holder = writer(lock, room, "writer")
+    holder.start()
+    readers: list[Helper] = []
+    try:
+        assert room.inside(1, REACH_SECONDS), "the writer never got the lock"
+        readers = [reader(lock, room, f"reader-{i}") for i in range(3)]
+        for helper in readers:
+            helper.start()
+        settle(*readers)
+        room.open("writer")
+        together = room.inside(3, REACH_SECONDS)
+        assert together, (
+            f"3 readers waited while a writer held the lock; the writer left and at most {room.probe.max_inside} "
+            f"reader(s) were inside at once within {REACH_SECONDS:.0f} s, expected all 3"
+        )
+    finally:
+        finish(room, holder, *readers)
 
 
 # ---- task 3: writers are exclusive -----------------------------------------------------------
@@ -210,8 +290,8 @@ def test_nobody_gets_in_while_a_writer_is_inside(exercise):
             helper.start()
         intruded = room.inside(2, QUIET_SECONDS)
         assert not intruded, (
-            f"while writer-1 held the lock, {', '.join(n for n in room.log if n != 'writer-1')} got in as well: "
-            "a writer must hold the lock alone"
+            f"while writer-1 held the lock, {', '.join(n for n in room.log if n != 'writer-1')} got in as well, "
+            "expected nobody to"
         )
     finally:
         finish(room, holder, *others)
@@ -229,7 +309,7 @@ def test_a_writer_waits_for_the_readers_inside(exercise):
         late_writer = writer(lock, room, "writer")
         late_writer.start()
         intruded = room.inside(3, QUIET_SECONDS)
-        assert not intruded, "a writer got in while two readers were inside: it must wait until they leave"
+        assert not intruded, "a writer got in while two readers were inside, expected it to wait until they left"
         room.open("reader-0", "reader-1")
         assert wait_until(lambda: "writer" in room.log, REACH_SECONDS, "the writer never got in after the readers left"), (
             "the writer never got in after the readers left"
@@ -264,14 +344,54 @@ def test_readers_never_see_a_half_written_record(exercise):
     with provoke_races():
         for helper in helpers:
             helper.start()
-        for helper in helpers:
-            helper.join(HOLD_SECONDS * 2)
-    stuck = [h.name for h in helpers if h.is_alive()]
+        stuck = join_all(helpers, HOLD_SECONDS * 2)
     assert not stuck, f"readers and writers still blocked after {HOLD_SECONDS * 2:.0f} s: {', '.join(stuck)}"
     assert not torn, (
-        f"readers saw {len(torn)} half-written records, e.g. (first, second) = {torn[0]}: a writer must "
-        "exclude readers for the whole write"
+        f"2 writers set record['first'] and then record['second'] to n inside writing(); 3 readers inside reading() "
+        f"saw {len(torn)} records with first != second, e.g. (first, second) = {torn[0]}"
     )
+
+
+@pytest.mark.task("exclusive_writer")
+def test_a_release_read_by_a_thread_that_holds_nothing_is_refused(exercise):
+    lock, room = exercise.RWLock(), Room()
+    holder = reader(lock, room, "reader")
+    holder.start()
+    late_writer = None
+    try:
+        assert room.inside(1, REACH_SECONDS), "the reader never got the lock"
+        with pytest.raises(RuntimeError):
+            lock.release_read()  # this thread holds nothing
+        late_writer = writer(lock, room, "writer")
+        late_writer.start()
+        intruded = room.inside(2, QUIET_SECONDS)
+        assert not intruded, (
+            "another thread held the lock for reading; this thread, holding nothing, called release_read() "
+            "(it raised RuntimeError), and then a writer got in while the reader was still inside, expected it to wait"
+        )
+    finally:
+        finish(room, holder, *([late_writer] if late_writer else []))
+
+
+@pytest.mark.task("exclusive_writer")
+def test_a_release_write_by_another_thread_is_refused(exercise):
+    lock, room = exercise.RWLock(), Room()
+    holder = writer(lock, room, "writer")
+    holder.start()
+    late_reader = None
+    try:
+        assert room.inside(1, REACH_SECONDS), "the writer never got the lock"
+        with pytest.raises(RuntimeError):
+            lock.release_write()  # the writer is another thread
+        late_reader = reader(lock, room, "reader")
+        late_reader.start()
+        intruded = room.inside(2, QUIET_SECONDS)
+        assert not intruded, (
+            "another thread held the lock for writing; this thread called release_write() (it raised RuntimeError), "
+            "and then a reader got in while the writer was still inside, expected it to wait"
+        )
+    finally:
+        finish(room, holder, *([late_reader] if late_reader else []))
 
 
 # ---- task 4: writers are not starved ----------------------------------------------------------
@@ -297,9 +417,8 @@ def test_a_waiting_writer_goes_before_readers_that_came_after_it(exercise):
         helpers.append(newcomer)
         overtook = room.inside(2, QUIET_SECONDS)
         assert not overtook, (
-            "reader-1 held the lock and a writer was waiting for it; reader-2 arrived later and got in at once. "
-            "With a steady stream of readers the writer would wait forever: once a writer waits, new readers "
-            "must queue behind it"
+            "reader-1 held the lock and a writer was waiting for it; reader-2 arrived later and got in before the "
+            "writer, expected it to wait until the writer had written"
         )
         room.open("reader-1")
         wait_until(lambda: "writer" in room.log, REACH_SECONDS, "the writer never got in after reader-1 left")
@@ -307,5 +426,32 @@ def test_a_waiting_writer_goes_before_readers_that_came_after_it(exercise):
         wait_until(lambda: "reader-2" in room.log, REACH_SECONDS, "reader-2 never got in after the writer left")
         order = [name for name in room.log]
         assert order == ["reader-1", "writer", "reader-2"], f"the lock was taken in the order {order}"
+    finally:
+        finish(room, *helpers)
+
+
+@pytest.mark.task("no_writer_starvation")
+def test_waiting_writers_go_before_waiting_readers(exercise):
+    lock, room = exercise.RWLock(), Room()
+    first = writer(lock, room, "writer-1")
+    first.start()
+    helpers = [first]
+    try:
+        assert room.inside(1, REACH_SECONDS), "writer-1 never got the lock"
+        waiting_reader = reader(lock, room, "reader")
+        waiting_reader.start()
+        helpers.append(waiting_reader)
+        settle(waiting_reader)
+        second = writer(lock, room, "writer-2")
+        second.start()
+        helpers.append(second)
+        settle(second)
+        room.open("writer-1")
+        wait_until(lambda: len(room.log) >= 2, REACH_SECONDS, "nobody got in after writer-1 left")
+        room.inside(2, QUIET_SECONDS)  # anyone else who could get in now has had the time to
+        assert room.log == ["writer-1", "writer-2"], (
+            "writer-1 held the lock, a reader and then writer-2 waited for it; when writer-1 left, "
+            f"{' and '.join(room.log[1:])} got in, expected writer-2 alone"
+        )
     finally:
         finish(room, *helpers)
