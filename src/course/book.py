@@ -333,13 +333,3 @@ def run(args: argparse.Namespace) -> int:
             html_dir(root), getattr(args, "port", DEFAULT_PORT), host=getattr(args, "host", DEFAULT_HOST), console=console
         )
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="course book", description="Build the course book strictly, and serve it on 127.0.0.1.")
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
