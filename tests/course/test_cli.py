@@ -105,6 +105,14 @@ def test_hint_says_one_point_not_one_points(course_copy):
 
 
 @pytest.mark.timeout(60)
+def test_hint_without_a_task_shows_the_first_task_the_last_check_failed_by_its_id(course_copy):
+    loaded = catalogue.load(course_copy)
+    progress.record(loaded, loaded.exercise("adder"), 1, ["negative"])  # as a check that passed task 1 records it
+    hint = course(course_copy, "hint", "adder")
+    assert "task 2: adds negative numbers" in hint.stdout, hint.stdout
+
+
+@pytest.mark.timeout(60)
 def test_unknown_ids_and_a_broken_catalogue_give_clear_errors(course_copy):
     unknown = course(course_copy, "check", "nope")
     assert unknown.returncode == 2 and "no exercise with id 'nope'" in unknown.stderr

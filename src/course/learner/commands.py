@@ -81,7 +81,7 @@ def check_exercises(catalogue: Catalogue, exercises: list[Exercise], against: st
     print_text(report, console, verbose=verbose)
     if against == "exercises":
         for result in report.results:
-            progress.record(catalogue, result.exercise, result.score, [t.task.number for t in result.tasks if not t.passed])
+            progress.record(catalogue, result.exercise, result.score, [t.task.id for t in result.tasks if not t.passed])
     unfinished = [r for r in report.results if not r.complete]
     if report.error:
         return False
@@ -112,10 +112,12 @@ def cmd_hint(args: argparse.Namespace) -> int:
         try:
             tasks = [exercise.task(args.task)]
         except KeyError:
-            raise CatalogueError(f"exercise {exercise.id!r} has tasks 1 to {len(exercise.tasks)}, not {args.task}") from None
+            known = ", ".join(task.id for task in exercise.tasks)
+            raise CatalogueError(f"exercise {exercise.id!r} has tasks 1 to {len(exercise.tasks)} ({known}), not {args.task}") from None
     else:
-        failed = progress.load(catalogue).get(exercise.id, {}).get("failed_tasks")
-        tasks = [exercise.task(n) for n in failed if n <= len(exercise.tasks)][:1] if failed else [exercise.tasks[0]]
+        # The first task that failed in the last check (recorded by id: tasks may have been reordered since).
+        failed = set(progress.load(catalogue).get(exercise.id, {}).get("failed_tasks") or ())
+        tasks = [task for task in exercise.tasks if task.id in failed][:1] or [exercise.tasks[0]]
     for task in tasks:
         console.print(f"[bold]{exercise.id}, task {task.number}: {escape(task.title)}[/] ({points(task.points)})")
         console.print(escape(task.hint))

@@ -29,7 +29,8 @@ def load(catalogue: Catalogue) -> dict[str, dict]:
     return data if isinstance(data, dict) else {}
 
 
-def record(catalogue: Catalogue, exercise: Exercise, score: int, failed_tasks: list[int]) -> None:
+def record(catalogue: Catalogue, exercise: Exercise, score: int, failed_tasks: list[str]) -> None:
+    """The result of a check; `failed_tasks` are task ids (stable when tasks are reordered)."""
     state = load(catalogue)
     state[exercise.id] = {"score": score, "max": exercise.max_points, "failed_tasks": failed_tasks, "when": time.strftime("%Y-%m-%dT%H:%M:%S")}
     _save(catalogue, state)
