@@ -22,6 +22,7 @@ from __future__ import annotations
 def amdahl_speedup(p: float, n: float) -> float:
     """Speedup of a fixed-size job whose parallel fraction is `p`, on `n` workers.
 
+    `n` need not be a whole number. p = 0, p = 1 and n = 1 are allowed.
     Raise ValueError when p is outside [0, 1] or n is less than 1.
     """
     raise NotImplementedError("TODO: Amdahl's law, S(n) for a fixed-size job")
@@ -30,6 +31,7 @@ def amdahl_speedup(p: float, n: float) -> float:
 def gustafson_speedup(p: float, n: float) -> float:
     """Scaled speedup when the job grows with `n` and `p` of the parallel run is parallel work.
 
+    `n` need not be a whole number. p = 0, p = 1 and n = 1 are allowed.
     Raise ValueError when p is outside [0, 1] or n is less than 1.
     """
     raise NotImplementedError("TODO: Gustafson's law, the scaled speedup")
@@ -41,6 +43,7 @@ def parallel_fraction_from_speedup(s: float, n: float) -> float:
     Solve Amdahl's formula for p. Do not clip the result: a slowdown (s < 1)
     gives p < 0 and a super-linear speedup (s > n) gives p > 1, both signs that
     something the law ignores (overhead, caches) dominates.
-    Raise ValueError when s <= 0 or n <= 1 (one worker tells you nothing about p).
+    Raise ValueError when s <= 0 or n <= 1 (one worker tells you nothing about p);
+    any s > 0 and n > 1 give a number, fractional n included.
     """
     raise NotImplementedError("TODO: invert Amdahl's law to estimate p from a measured speedup")

@@ -22,9 +22,11 @@ R = TypeVar("R")
 def cpu_share(fn: Callable[[], object], *, wall_clock=time.perf_counter, cpu_clock=time.thread_time) -> float:
     """Call fn() once; return the CPU time it used divided by the wall time it took.
 
-    Read both clocks through the parameters (tests pass fake ones). The default
-    CPU clock counts the CPU time of the calling thread only.
-    Raise ValueError if no wall time passed at all.
+    Read both clocks through the parameters (tests pass fake ones), once before
+    and once after the call. The default CPU clock counts the CPU time of the
+    calling thread only. Raise ValueError if no wall time passed at all (the wall
+    clock did not move forward); fn has then still been called once. Any positive
+    wall time gives a share, however small.
     """
     raise NotImplementedError("TODO: compare the CPU time fn used with the wall time it took")
 
@@ -32,7 +34,9 @@ def cpu_share(fn: Callable[[], object], *, wall_clock=time.perf_counter, cpu_clo
 def classify(fn: Callable[[], object], *, threshold: float = 0.5, wall_clock=time.perf_counter, cpu_clock=time.thread_time) -> str:
     """Return 'cpu-bound' if fn's CPU share is at least `threshold`, else 'io-bound'.
 
-    Call fn exactly once.
+    Call fn exactly once, measuring it as cpu_share() does with the clocks given.
+    A share exactly equal to `threshold` is 'cpu-bound'. Raise ValueError when
+    cpu_share() would.
     """
     raise NotImplementedError("TODO: classify a workload by its CPU share")
 
@@ -40,11 +44,14 @@ def classify(fn: Callable[[], object], *, threshold: float = 0.5, wall_clock=tim
 def run_cpu_bound(fn: Callable[[T], R], items: Iterable[T], *, workers: int, mp_context=None) -> list[R]:
     """Return [fn(item) for item in items], computed by `workers` processes at once.
 
-    The calls must really run at the same time, in processes other than this
-    one (threads would take turns on the GIL). Use `mp_context` (a
-    multiprocessing context: fork, spawn or forkserver) to start them, so the
-    code works under every start method; fn is a module-level function, so it
-    can be sent to another process. Leave no process running when you return.
+    The calls must really run at the same time (`workers` of them at once when
+    there are that many items), in at most `workers` processes other than this
+    one (threads would take turns on the GIL). Use `mp_context` (a multiprocessing context: fork, spawn or
+    forkserver) to start them, so the code works under every start method; fn
+    is a module-level function, so it can be sent to another process. `items`
+    may be any iterable (a generator too) and may be empty. If a call raises,
+    an exception of the same type reaches the caller. Leave no process running
+    when you return, normally or by an exception.
     """
     raise NotImplementedError("TODO: run CPU-bound calls in several processes")
 
@@ -52,9 +59,13 @@ def run_cpu_bound(fn: Callable[[T], R], items: Iterable[T], *, workers: int, mp_
 def run_io_bound(fn: Callable[[T], R], items: Iterable[T], *, workers: int) -> list[R]:
     """Return [fn(item) for item in items], computed by `workers` threads at once.
 
-    fn may be any callable, a lambda or a closure over the caller's data
-    included, and whatever it changes in memory the caller must see
-    afterwards. If a call raises, the exception reaches the caller. Leave no
-    thread running when you return.
+    At most `workers` threads run the calls, `workers` of them at once when
+    there are that many items. fn may be any callable, a lambda or a closure over the
+    caller's data included, and whatever it changes in memory the caller must see
+    afterwards. `items` may be any iterable (a generator too) and may be empty.
+    If calls raise, the exception of the earliest failing item (in item order,
+    as the list comprehension would) reaches the caller, once every call that
+    started has finished. Leave no thread running when you return, normally or
+    by an exception.
     """
     raise NotImplementedError("TODO: run I/O-bound calls in several threads")

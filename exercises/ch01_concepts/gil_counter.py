@@ -18,16 +18,19 @@ from typing import Callable
 class Counter:
     """A counter that several threads may increment at once.
 
-    `pause` (default: do nothing) stands for the slow work real code does
-    between reading a value and writing the new one. increment() must call it
-    exactly once, after reading the current value and before writing the new one.
+    The count starts at 0. `pause` (default: do nothing) stands for the slow
+    work real code does between reading a value and writing the new one.
+    increment() must call it exactly once, after reading the current value and
+    before writing the new one. If pause() raises, the exception reaches the
+    caller of increment(), the count is left as it was, and the counter goes
+    on working for every thread.
     """
 
     def __init__(self, pause: Callable[[], None] | None = None):
         raise NotImplementedError("TODO: set up the counter's state")
 
     def increment(self, amount: int = 1) -> None:
-        """Add `amount`: read the value, call pause(), write value + amount.
+        """Add `amount` (any int: 0 and negative amounts too): read the value, call pause(), write value + amount.
 
         No other increment may slip in between this one's read and its write,
         however the threads are scheduled: the GIL alone does not ensure it.
@@ -36,7 +39,7 @@ class Counter:
 
     @property
     def value(self) -> int:
-        """The current count."""
+        """The current count (an int)."""
         raise NotImplementedError("TODO: return the count")
 
 
@@ -45,7 +48,10 @@ def count_concurrently(counter, *, threads: int, per_thread: int) -> int:
 
     The threads must all be running at the same time (start every one before
     waiting for any), and every one must have finished when this returns.
-    `counter` is anything with increment() and value (not only a Counter).
-    Raise ValueError if threads < 1 or per_thread < 0.
+    Each thread calls increment() with no argument. `counter` is anything with
+    increment() and value (not only a Counter), and its count need not start at
+    0: return its value as read after every thread has finished.
+    threads = 1 and per_thread = 0 are allowed. Raise ValueError if threads < 1
+    or per_thread < 0, before starting any thread.
     """
     raise NotImplementedError("TODO: start the threads, then wait for all of them")

@@ -40,8 +40,9 @@ class Comparison(NamedTuple):
 def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, clock: Clock = time.perf_counter) -> list[float]:
     """Call fn() `warmup` times untimed, then `repeats` times, timing each call with `clock`.
 
-    Returns the `repeats` durations (seconds) in the order they ran; the
-    warm-up runs are not among them. Raise ValueError if repeats < 1 or warmup < 0.
+    Returns a list of the `repeats` durations (seconds) in the order they ran;
+    the warm-up runs are not among them. repeats = 1 and warmup = 0 are allowed.
+    Raise ValueError if repeats < 1 or warmup < 0, before calling fn at all.
     """
     raise NotImplementedError("TODO: warm up, then time each repeat separately")
 
@@ -49,14 +50,20 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, cloc
 def summarize(times: Sequence[float]) -> Summary:
     """Median, best, worst and relative spread ((worst - best) / median) of some timings.
 
-    Do not modify `times` (the caller may still need the order they ran in).
-    Raise ValueError when there are no timings.
+    `times` is any sequence (a list, a tuple). Do not modify it (the caller may
+    still need the order they ran in). The median of an even number of timings
+    is the mean of the middle two. Raise ValueError when there are no timings,
+    or when their median is 0 or less (the spread would be undefined).
     """
     raise NotImplementedError("TODO: summarise timings robustly")
 
 
 def speedup(serial_times: Sequence[float], parallel_times: Sequence[float]) -> float:
-    """How many times faster the parallel version ran: median serial time / median parallel time."""
+    """How many times faster the parallel version ran: median serial time / median parallel time.
+
+    The two sides may hold different numbers of timings. Raise ValueError when
+    either side has no timings or a median of 0 or less, as summarize() does.
+    """
     raise NotImplementedError("TODO: compare the typical serial run with the typical parallel run")
 
 
@@ -73,7 +80,8 @@ def compare(
     `warmup` untimed rounds, then `repeats` timed rounds; every round calls
     serial_fn() once and then parallel_fn() once, so the call order is
     serial, parallel, serial, parallel, ... Returns a Comparison of the two
-    Summary values of the timed runs and their speedup.
-    Raise ValueError if repeats < 1 or warmup < 0.
+    Summary values of the timed runs and their speedup (as speedup() computes it).
+    repeats = 1 and warmup = 0 are allowed. Raise ValueError if repeats < 1
+    or warmup < 0, before calling either function.
     """
     raise NotImplementedError("TODO: interleave the baseline and the parallel runs")

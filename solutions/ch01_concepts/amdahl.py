@@ -23,13 +23,21 @@ def _check(p: float, n: float) -> None:
 
 
 def amdahl_speedup(p: float, n: float) -> float:
-    """Speedup of a fixed-size job whose parallel fraction is `p`, on `n` workers."""
+    """Speedup of a fixed-size job whose parallel fraction is `p`, on `n` workers.
+
+    `n` need not be a whole number. p = 0, p = 1 and n = 1 are allowed.
+    Raise ValueError when p is outside [0, 1] or n is less than 1.
+    """
     _check(p, n)
     return 1.0 / ((1.0 - p) + p / n)
 
 
 def gustafson_speedup(p: float, n: float) -> float:
-    """Scaled speedup when the job grows with `n` and `p` of the parallel run is parallel work."""
+    """Scaled speedup when the job grows with `n` and `p` of the parallel run is parallel work.
+
+    `n` need not be a whole number. p = 0, p = 1 and n = 1 are allowed.
+    Raise ValueError when p is outside [0, 1] or n is less than 1.
+    """
     _check(p, n)
     return (1.0 - p) + p * n
 
@@ -37,10 +45,11 @@ def gustafson_speedup(p: float, n: float) -> float:
 def parallel_fraction_from_speedup(s: float, n: float) -> float:
     """The parallel fraction p for which Amdahl's law predicts speedup `s` on `n` workers.
 
-    Solves s = 1 / ((1 - p) + p / n) for p: p = (1 - 1/s) / (1 - 1/n).
-    The result is not clipped: a slowdown (s < 1) gives p < 0 and a
-    super-linear speedup (s > n) gives p > 1, both signs that something the
-    law ignores (overhead, caches) dominates.
+    Solve Amdahl's formula for p. Do not clip the result: a slowdown (s < 1)
+    gives p < 0 and a super-linear speedup (s > n) gives p > 1, both signs that
+    something the law ignores (overhead, caches) dominates.
+    Raise ValueError when s <= 0 or n <= 1 (one worker tells you nothing about p);
+    any s > 0 and n > 1 give a number, fractional n included.
     """
     if s <= 0:
         raise ValueError(f"a speedup must be positive, got {s!r}")

@@ -21,7 +21,15 @@ def _no_pause() -> None:
 
 
 class Counter:
-    """A counter that several threads may increment at once."""
+    """A counter that several threads may increment at once.
+
+    The count starts at 0. `pause` (default: do nothing) stands for the slow
+    work real code does between reading a value and writing the new one.
+    increment() must call it exactly once, after reading the current value and
+    before writing the new one. If pause() raises, the exception reaches the
+    caller of increment(), the count is left as it was, and the counter goes
+    on working for every thread.
+    """
 
     def __init__(self, pause: Callable[[], None] | None = None):
         self._value = 0
@@ -29,6 +37,11 @@ class Counter:
         self._lock = threading.Lock()
 
     def increment(self, amount: int = 1) -> None:
+        """Add `amount` (any int: 0 and negative amounts too): read the value, call pause(), write value + amount.
+
+        No other increment may slip in between this one's read and its write,
+        however the threads are scheduled: the GIL alone does not ensure it.
+        """
         with self._lock:
             current = self._value
             self._pause()
@@ -36,11 +49,21 @@ class Counter:
 
     @property
     def value(self) -> int:
+        """The current count (an int)."""
         return self._value
 
 
 def count_concurrently(counter, *, threads: int, per_thread: int) -> int:
-    """Have `threads` threads call counter.increment() `per_thread` times each, all at once."""
+    """Have `threads` new threads call counter.increment() `per_thread` times each; return counter.value.
+
+    The threads must all be running at the same time (start every one before
+    waiting for any), and every one must have finished when this returns.
+    Each thread calls increment() with no argument. `counter` is anything with
+    increment() and value (not only a Counter), and its count need not start at
+    0: return its value as read after every thread has finished.
+    threads = 1 and per_thread = 0 are allowed. Raise ValueError if threads < 1
+    or per_thread < 0, before starting any thread.
+    """
     if threads < 1 or per_thread < 0:
         raise ValueError(f"need threads >= 1 and per_thread >= 0, got {threads} and {per_thread}")
 

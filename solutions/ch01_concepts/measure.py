@@ -52,7 +52,9 @@ def _check_counts(repeats: int, warmup: int) -> None:
 def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, clock: Clock = time.perf_counter) -> list[float]:
     """Call fn() `warmup` times untimed, then `repeats` times, timing each call with `clock`.
 
-    Returns the `repeats` durations in the order they ran.
+    Returns a list of the `repeats` durations (seconds) in the order they ran;
+    the warm-up runs are not among them. repeats = 1 and warmup = 0 are allowed.
+    Raise ValueError if repeats < 1 or warmup < 0, before calling fn at all.
     """
     _check_counts(repeats, warmup)
     for _ in range(warmup):
@@ -61,16 +63,28 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, cloc
 
 
 def summarize(times: Sequence[float]) -> Summary:
-    """Median, best, worst and relative spread of some timings (the input is left untouched)."""
+    """Median, best, worst and relative spread ((worst - best) / median) of some timings.
+
+    `times` is any sequence (a list, a tuple). Do not modify it (the caller may
+    still need the order they ran in). The median of an even number of timings
+    is the mean of the middle two. Raise ValueError when there are no timings,
+    or when their median is 0 or less (the spread would be undefined).
+    """
     if len(times) == 0:
         raise ValueError("no timings to summarise")
     median = statistics.median(times)
+    if median <= 0:
+        raise ValueError(f"the median timing is {median!r}: the spread is undefined (is the clock too coarse?)")
     best, worst = min(times), max(times)
     return Summary(median, best, worst, (worst - best) / median)
 
 
 def speedup(serial_times: Sequence[float], parallel_times: Sequence[float]) -> float:
-    """How many times faster the parallel version ran: median serial time / median parallel time."""
+    """How many times faster the parallel version ran: median serial time / median parallel time.
+
+    The two sides may hold different numbers of timings. Raise ValueError when
+    either side has no timings or a median of 0 or less, as summarize() does.
+    """
     return summarize(serial_times).median / summarize(parallel_times).median
 
 
@@ -85,7 +99,11 @@ def compare(
     """Time a serial baseline and a parallel version in the same run, interleaved.
 
     `warmup` untimed rounds, then `repeats` timed rounds; every round calls
-    serial_fn() once and then parallel_fn() once.
+    serial_fn() once and then parallel_fn() once, so the call order is
+    serial, parallel, serial, parallel, ... Returns a Comparison of the two
+    Summary values of the timed runs and their speedup (as speedup() computes it).
+    repeats = 1 and warmup = 0 are allowed. Raise ValueError if repeats < 1
+    or warmup < 0, before calling either function.
     """
     _check_counts(repeats, warmup)
     for _ in range(warmup):

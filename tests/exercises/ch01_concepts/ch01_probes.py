@@ -42,3 +42,10 @@ def start_method_seen(report, parent_pid, mark):
     if report["mark"] == mark:
         return "fork"
     return "spawn" if report["ppid"] == parent_pid else "forkserver"
+
+
+def square_or_fail(x):
+    """x * x, or a ValueError for a negative x (an error raised in a worker process)."""
+    if x < 0:
+        raise ValueError(f"no square for a negative item: {x}")
+    return x * x

@@ -7,6 +7,7 @@ Which process ran each call is read from the PID it reports.
 """
 
 import functools
+import multiprocessing
 import os
 import sys
 import threading
@@ -97,11 +98,53 @@ def test_classify_measures_cpu_time_by_default(exercise):
     )
 
 
+def assert_rejected(description, call):
+    """`call()` must raise ValueError; say what it did instead."""
+    try:
+        got = call()
+    except ValueError:
+        return
+    except Exception as error:  # the wrong kind of error: name it
+        pytest.fail(f"{description} raised {type(error).__name__}: {error}; expected ValueError", pytrace=False)
+    pytest.fail(f"{description} returned {got!r}; expected ValueError", pytrace=False)
+
+
 @pytest.mark.task("classify")
-def test_cpu_share_rejects_an_instant_call(exercise):
+@pytest.mark.parametrize("entry", ["cpu_share", "classify"])
+@pytest.mark.parametrize("wall", [0.0, -0.5])
+def test_an_instant_call_is_rejected_after_one_call(exercise, entry, wall):
     clocks = FakeClocks()
-    with pytest.raises(ValueError):
-        exercise.cpu_share(clocks.work(0.0, 0.0), wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock)
+    work = clocks.work(wall, 0.0)
+    assert_rejected(f"{entry}(fn) where the wall clock moved by {wall} s",
+                    lambda: getattr(exercise, entry)(work, wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock))
+    assert len(work.calls) == 1, f"{entry} called fn {len(work.calls)} times, expected once"
+
+
+@pytest.mark.task("classify")
+def test_cpu_share_of_a_very_short_call(exercise):
+    clocks = FakeClocks()
+    clocks.wall = 0.0  # exact binary fractions: 2**-20 s of wall time, half of it on the CPU
+    clocks.cpu = 0.0
+    got = exercise.cpu_share(clocks.work(2.0**-20, 2.0**-21), wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock)
+    assert plain(got) == pytest.approx(0.5), (
+        f"fn took 2**-20 s of wall time and half of it on the CPU; cpu_share returned {got!r}, expected 0.5"
+    )
+
+
+@pytest.mark.task("classify")
+@pytest.mark.parametrize("wall, cpu, expected", [(1.0, 0.5, "cpu-bound"), (1.0, 0.49, "io-bound"), (1.0, 0.51, "cpu-bound")])
+def test_classify_draws_the_line_at_one_half_by_default(exercise, wall, cpu, expected):
+    clocks = FakeClocks()
+    got = exercise.classify(clocks.work(wall, cpu), wall_clock=clocks.wall_clock, cpu_clock=clocks.cpu_clock)
+    assert plain(got) == expected, (
+        f"fn took {wall} s of wall time and {cpu} s of CPU time; classify(fn) with the default threshold "
+        f"returned {got!r}, expected {expected!r}"
+    )
+
+
+def new_processes(before):
+    """Worker processes of this test still alive now (forkserver and resource tracker are not ours)."""
+    return [p.pid for p in multiprocessing.active_children() if p not in before]
 
 
 # ---- task 2: CPU-bound work in several processes at once ---------------------------
@@ -110,11 +153,34 @@ def test_cpu_share_rejects_an_instant_call(exercise):
 @pytest.mark.task("cpu_in_processes")
 def test_cpu_bound_results_come_back_in_item_order(exercise, mp_context):
     items = [5, 3, 9, 1, 7, 2, 8]
-    got = exercise.run_cpu_bound(ch01_probes.square, items, workers=2, mp_context=mp_context)
-    assert plain(list(got)) == [x * x for x in items], (
-        f"run_cpu_bound(square, {items}, workers=2) under {mp_context.get_start_method()} returned {got!r}, "
-        f"expected {[x * x for x in items]}"
-    )
+    before = multiprocessing.active_children()
+    got = exercise.run_cpu_bound(ch01_probes.square, (x for x in items), workers=2, mp_context=mp_context)
+    running = new_processes(before)
+    call = f"run_cpu_bound(square, <a generator of {items}>, workers=2) under {mp_context.get_start_method()}"
+    assert plain(list(got)) == [x * x for x in items], f"{call} returned {got!r}, expected {[x * x for x in items]}"
+    assert not running, f"{call} returned while worker processes {running} were still running"
+
+
+@pytest.mark.task("cpu_in_processes")
+def test_cpu_bound_with_no_items_returns_an_empty_list(exercise):
+    got = exercise.run_cpu_bound(ch01_probes.square, [], workers=2, mp_context=multiprocessing.get_context("spawn"))
+    assert plain(list(got)) == [], f"run_cpu_bound(square, [], workers=2) returned {got!r}, expected []"
+
+
+@pytest.mark.task("cpu_in_processes")
+def test_cpu_bound_passes_an_exception_to_the_caller(exercise, mp_context):
+    before = multiprocessing.active_children()
+    call = f"run_cpu_bound(square_or_fail, [1, -2, 3], workers=2) under {mp_context.get_start_method()}"
+    try:
+        got = exercise.run_cpu_bound(ch01_probes.square_or_fail, [1, -2, 3], workers=2, mp_context=mp_context)
+    except ValueError:
+        pass
+    except Exception as error:
+        pytest.fail(f"{call} raised {type(error).__name__}: {error}; expected the ValueError square_or_fail(-2) raised", pytrace=False)
+    else:
+        pytest.fail(f"{call} returned {got!r}; square_or_fail(-2) raised ValueError, expected it to reach the caller", pytrace=False)
+    running = new_processes(before)
+    assert not running, f"{call} raised while worker processes {running} were still running"
 
 
 @pytest.mark.task("cpu_in_processes")
@@ -129,16 +195,17 @@ def test_cpu_bound_calls_run_in_other_processes_at_the_same_time(exercise, mp_co
     assert [r["square"] for r in got] == [x * x for x in items], f"results out of order or missing: {got!r}"
     pids = {r["pid"] for r in got}
     assert os.getpid() not in pids, (
-        f"run_cpu_bound(fn, workers={workers}) under {method} ran calls in the calling process itself: "
-        "threads (or a plain loop) take turns on the GIL; CPU-bound Python needs other processes"
+        f"run_cpu_bound(fn, {items}, workers={workers}) under {method} ran calls in the calling process itself"
     )
     assert all(r["met"] for r in got), (
         f"run_cpu_bound(fn, {items}, workers={workers}) under {method}: every call waited up to "
         f"{ch01_probes.RENDEZVOUS_TIMEOUT} s for {workers} calls to be running at once, and "
-        f"{sum(not r['met'] for r in got)} of {len(got)} never saw them: the calls ran one after another, "
-        f"or fewer than {workers} processes worked at once (pids seen: {sorted(pids)})"
+        f"{sum(not r['met'] for r in got)} of {len(got)} never saw them (pids seen: {sorted(pids)})"
     )
-    assert len(pids) >= workers, f"expected at least {workers} worker processes, saw pids {sorted(pids)}"
+    assert len(pids) == workers, (
+        f"run_cpu_bound(fn, {items}, workers={workers}) under {method} ran the calls in {len(pids)} processes "
+        f"(pids {sorted(pids)}), expected {workers}"
+    )
 
 
 @pytest.mark.task("cpu_in_processes")
@@ -152,8 +219,8 @@ def test_cpu_bound_workers_are_started_with_the_given_context(exercise, mp_conte
         ch01_probes.MARK = None
     seen = {ch01_probes.start_method_seen(report, os.getpid(), mark) for report in got}
     assert seen == {method}, (
-        f"run_cpu_bound(fn, [1, 2], workers=2, mp_context=<{method} context>) started its workers by {sorted(seen)}: "
-        "start them from mp_context, so the code is tested (and works) under every start method"
+        f"run_cpu_bound(fn, [1, 2], workers=2, mp_context=<{method} context>) ran the calls in processes "
+        f"started by {sorted(seen)}, expected {method}"
     )
 
 
@@ -186,7 +253,7 @@ def test_io_bound_calls_wait_together_in_threads_of_this_process(exercise):
     assert probe.pids == {os.getpid()}, f"calls ran in processes {probe.pids}, expected threads of this process"
     assert probe.max_inside == workers, (
         f"run_io_bound(fn, [1, 2, 3], workers={workers}): at most {probe.max_inside} call(s) were waiting at once, "
-        f"expected {workers}: start the threads before waiting for any of them"
+        f"expected {workers}"
     )
     assert len(probe.threads) == workers, f"expected {workers} threads to run the calls, saw {len(probe.threads)}"
 
@@ -200,3 +267,94 @@ def test_io_bound_passes_an_exception_to_the_caller(exercise):
 
     with pytest.raises(LookupError):
         exercise.run_io_bound(fails_on_three, [1, 2, 3, 4], workers=2)
+
+
+def new_threads(before):
+    return [thread.name for thread in threading.enumerate() if thread not in before and thread.is_alive()]
+
+
+@pytest.mark.task("io_in_threads")
+def test_io_bound_takes_a_generator_and_leaves_no_thread_running(exercise):
+    before = set(threading.enumerate())
+    got = exercise.run_io_bound(lambda x: x + 1, (x for x in range(6)), workers=3)
+    running = new_threads(before)
+    call = "run_io_bound(lambda x: x + 1, <a generator of 0..5>, workers=3)"
+    assert plain(list(got)) == [1, 2, 3, 4, 5, 6], f"{call} returned {got!r}, expected [1, 2, 3, 4, 5, 6]"
+    assert not running, f"{call} returned while these threads it started were still running: {', '.join(running)}"
+
+
+@pytest.mark.task("io_in_threads")
+def test_io_bound_with_no_items_returns_an_empty_list(exercise):
+    got = exercise.run_io_bound(lambda x: x, [], workers=2)
+    assert plain(list(got)) == [], f"run_io_bound(lambda x: x, [], workers=2) returned {got!r}, expected []"
+
+
+HOLD_SECONDS = 0.3  # how long a call waits for every call to have started (it never happens with a pool of `workers`)
+
+
+@pytest.mark.task("io_in_threads")
+def test_io_bound_runs_no_more_than_workers_calls_at_once(exercise):
+    """Each call waits (briefly) for all 6 calls to have started: only more than 2 threads could get there."""
+    workers, items = 2, list(range(6))
+    changed = threading.Condition()
+    state = {"started": 0, "inside": 0, "most": 0}
+    threads = set()
+
+    def call(item):
+        with changed:
+            state["started"] += 1
+            state["inside"] += 1
+            state["most"] = max(state["most"], state["inside"])
+            threads.add(threading.get_ident())
+            changed.notify_all()
+            changed.wait_for(lambda: state["inside"] >= workers or state["started"] == len(items), timeout=2.0)
+            changed.wait_for(lambda: state["started"] == len(items), timeout=HOLD_SECONDS)
+            state["inside"] -= 1
+            changed.notify_all()
+        return item
+
+    got = exercise.run_io_bound(call, items, workers=workers)
+    call_text = f"run_io_bound(fn, {items}, workers={workers})"
+    assert plain(list(got)) == items, f"{call_text} returned {got!r}, expected {items}"
+    assert state["most"] == workers, (
+        f"{call_text}: {state['most']} calls were running at the same moment, expected {workers}"
+    )
+    assert len(threads) <= workers, f"{call_text} ran the calls in {len(threads)} threads, expected {workers}"
+
+
+@pytest.mark.task("io_in_threads")
+def test_io_bound_raises_the_earliest_items_error_after_every_call_finished(exercise):
+    """Item 3 fails first in time, item 1 first in item order; item 2 is still running when they fail."""
+    item_three_failed = threading.Event()
+    caller_got_error = threading.Event()
+    finished = []
+
+    def fn(item):
+        if item == 3:
+            item_three_failed.set()
+            raise KeyError("item 3")
+        if item == 1:
+            item_three_failed.wait(timeout=2.0)
+            raise LookupError("item 1")
+        if item == 2:
+            caller_got_error.wait(timeout=HOLD_SECONDS)  # a call still busy when the others fail
+        finished.append(item)
+        return item
+
+    before = set(threading.enumerate())
+    call = "run_io_bound(fn, [0, 1, 2, 3], workers=4), where fn(3) raised KeyError and then fn(1) raised LookupError"
+    try:
+        got = exercise.run_io_bound(fn, [0, 1, 2, 3], workers=4)
+    except Exception as error:
+        finished_then, running = sorted(finished), new_threads(before)
+        caller_got_error.set()
+        assert type(error) is LookupError, (
+            f"{call}: the caller got {type(error).__name__}: {error}; expected the LookupError of item 1, "
+            "the earliest failing item in item order"
+        )
+        assert finished_then == [0, 2], (
+            f"{call}: when the error reached the caller, the calls for items {finished_then} had returned, expected [0, 2]"
+        )
+        assert not running, f"{call}: when the error reached the caller, these threads were still running: {', '.join(running)}"
+    else:
+        pytest.fail(f"{call} returned {got!r}; expected the LookupError to reach the caller", pytrace=False)
