@@ -16,7 +16,8 @@ ring, all computing at once. Requirements:
 - simulate() returns a new list and leaves `cells` unchanged; it joins every
   thread it started before returning (none left running);
 - if `rule` raises in one worker, the others must not wait for it forever
-  (Barrier.abort()): simulate() raises that exception;
+  (Barrier.abort()): simulate() raises that exception once they have ended;
+- the slices cover the whole ring, also when it does not divide evenly;
 - 1 <= workers <= len(cells) and steps >= 0, else ValueError.
 """
 
@@ -33,5 +34,14 @@ def average(left: float, centre: float, right: float) -> float:
 
 
 def simulate(cells: Sequence[float], steps: int, workers: int, rule: Rule = average) -> list[float]:
-    """The cells after `steps` steps of `rule`, computed by `workers` threads."""
+    """The cells after `steps` steps of `rule`, computed by `workers` threads.
+
+    Returns a new list (`cells` is left unchanged; steps=0 gives a copy).
+    `rule` is called exactly once per cell and step, len(cells) * steps calls
+    in all, by the worker that owns the cell. Every cell belongs to exactly one
+    worker, also when len(cells) does not divide evenly by `workers`. If `rule`
+    raises, simulate() raises the first such exception, and only after every
+    worker thread has ended. ValueError unless 1 <= workers <= len(cells) and
+    steps >= 0 (so an empty ring is always a ValueError).
+    """
     raise NotImplementedError("TODO: split the ring, start the workers, keep them in step with a Barrier")

@@ -39,6 +39,16 @@ def slices(length: int, workers: int) -> list[range]:
 
 
 def simulate(cells: Sequence[float], steps: int, workers: int, rule: Rule = average) -> list[float]:
+    """The cells after `steps` steps of `rule`, computed by `workers` threads.
+
+    Returns a new list (`cells` is left unchanged; steps=0 gives a copy).
+    `rule` is called exactly once per cell and step, len(cells) * steps calls
+    in all, by the worker that owns the cell. Every cell belongs to exactly one
+    worker, also when len(cells) does not divide evenly by `workers`. If `rule`
+    raises, simulate() raises the first such exception, and only after every
+    worker thread has ended. ValueError unless 1 <= workers <= len(cells) and
+    steps >= 0 (so an empty ring is always a ValueError).
+    """
     length = len(cells)
     if not 1 <= workers <= length:
         raise ValueError(f"workers must be between 1 and len(cells) = {length}, got {workers!r}")

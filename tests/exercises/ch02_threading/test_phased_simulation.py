@@ -11,6 +11,13 @@ to simulate() make scheduling bugs show:
 - `Meeting`: each worker's first cell waits at a test Barrier for all the
   others, which proves the workers run at once (observed, not timed).
 
+- `Gate`: one call of the rule fails while another worker is held inside the
+  rule, so the test sees whether simulate() raises before that worker ends.
+
+Every split of the ring (sizes that do not divide evenly, one cell per
+worker, a ring of one) is checked against the serial loop with hypothesis,
+under a fixed profile.
+
 simulate() runs in a daemon helper thread joined with a deadline, so a worker
 stuck at a barrier fails the test instead of hanging it.
 """
@@ -21,10 +28,20 @@ import random
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until, yield_point
 
 RETURN_SECONDS = 10.0
+QUIET_SECONDS = 0.4  # how long simulate() has to return early, if it does not wait for its workers
+MODEL = settings(
+    derandomize=True,
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 
 def average(left, centre, right):
@@ -64,10 +81,7 @@ def run_simulation(exercise, *args, **kwargs):
     helper = Helper("simulate", lambda: exercise.simulate(*args, **kwargs))
     helper.start()
     helper.join(RETURN_SECONDS)
-    assert not helper.is_alive(), (
-        f"simulate() did not return within {RETURN_SECONDS:.0f} s: workers are blocked (a barrier that "
-        "some worker never reaches, or a thread that is never told to stop)"
-    )
+    assert not helper.is_alive(), f"simulate() did not return within {RETURN_SECONDS:.0f} s"
     return helper
 
 
@@ -150,9 +164,45 @@ def test_the_input_is_left_alone_and_zero_steps_copy_it(exercise):
 
 @pytest.mark.task("matches_serial")
 def test_bad_arguments_are_rejected(exercise):
-    for args in (([1.0, 2.0], 1, 0), ([1.0, 2.0], 1, 3), ([1.0, 2.0], -1, 1)):
+    for args in (([1.0, 2.0], 1, 0), ([1.0, 2.0], 1, 3), ([1.0, 2.0], -1, 1), ([], 0, 1), ([], 1, 0)):
         with pytest.raises(ValueError):
             exercise.simulate(*args)
+
+
+class Counted:
+    """The average rule, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, left, centre, right):
+        with self.lock:
+            self.calls += 1
+        return average(left, centre, right)
+
+
+@pytest.mark.task("matches_serial")
+@MODEL
+@given(
+    size=st.integers(1, 11),
+    data=st.data(),
+    steps=st.integers(0, 4),
+    as_tuple=st.booleans(),
+)
+def test_every_split_of_the_ring_matches_the_serial_loop(exercise, size, data, steps, as_tuple):
+    workers = data.draw(st.integers(1, size), label="workers")
+    cells = ring(size, seed=size * 10 + steps)
+    rule = Counted()
+    given_cells = tuple(cells) if as_tuple else list(cells)
+    helper = run_simulation(exercise, given_cells, steps, workers, rule=rule)
+    call = f"simulate({size} cells, steps={steps}, workers={workers})"
+    assert helper.error is None, f"{call} raised {helper.error!r}"
+    expected = serial(cells, steps)
+    assert type(helper.result) is list and same(plain(helper.result), expected), (
+        f"{call} returned {helper.result!r}, expected {expected}"
+    )
+    assert rule.calls == size * steps, f"{call} called the rule {rule.calls} time(s), expected {size * steps} (once per cell and step)"
 
 
 # ---- task 2: phases never mix -----------------------------------------------------------
@@ -166,9 +216,8 @@ def test_a_slow_worker_does_not_let_the_others_run_ahead(exercise):
     assert helper.error is None, f"simulate raised {helper.error!r}"
     expected = serial(cells, steps)
     assert same(plain(helper.result), expected), (
-        f"one worker was slow at step 0 and the result differs from the serial loop: got {helper.result}, "
-        f"expected {expected}. The other workers ran on ({straggler.others} cells while it waited) and read its "
-        "cells before it had written them: wait at a barrier after every step"
+        f"one worker was held at its first cell of step 0 while the others computed {straggler.others} cells; "
+        f"the result was {helper.result}, expected {expected}"
     )
 
 
@@ -194,14 +243,14 @@ def test_many_workers_under_frequent_switches_match_the_serial_loop(exercise):
 
 
 @pytest.mark.task("workers_in_parallel")
-def test_every_worker_computes_at_the_same_time(exercise):
-    workers = 4
+@pytest.mark.parametrize("size, workers", [(12, 4), (10, 3)])
+def test_every_worker_computes_at_the_same_time(exercise, size, workers):
     meeting = Meeting(workers)
-    cells = ring(12)
+    cells = ring(size)
     helper = run_simulation(exercise, cells, 3, workers, rule=meeting)
     assert helper.error is None, f"simulate raised {helper.error!r}"
     assert len(meeting.threads) == workers and not meeting.missed, (
-        f"simulate(12 cells, workers={workers}) ran the rule in {len(meeting.threads)} thread(s), and they "
+        f"simulate({size} cells, workers={workers}) ran the rule in {len(meeting.threads)} thread(s), and they "
         f"{'did not' if meeting.missed else 'did'} all compute at the same moment; expected {workers} threads "
         "working at once"
     )
@@ -216,15 +265,8 @@ def test_no_worker_is_left_running_after_simulate_returns(exercise):
     before = set(threading.enumerate())
     helper = run_simulation(exercise, ring(8), 4, 4)
     assert helper.error is None, f"simulate raised {helper.error!r}"
-    try:
-        wait_until(lambda: not others_alive(before), timeout=2.0)
-    except AssertionError:
-        names = ", ".join(t.name for t in others_alive(before))
-        pytest.fail(
-            f"simulate() returned but threads are still running 2 s later: {names}. Stop the workers "
-            "and join them before returning",
-            pytrace=False,
-        )
+    left = [t for t in others_alive(before) if t is not helper]
+    assert not left, f"simulate(8 cells, 4 steps, workers=4) returned while thread(s) were still running: {', '.join(t.name for t in left)}"
 
 
 @pytest.mark.task("stop_and_join")
@@ -244,12 +286,59 @@ def test_an_error_in_one_worker_is_raised_without_hanging(exercise):
     helper = Helper("simulate", lambda: exercise.simulate(ring(8), 4, 4, rule=faulty))
     helper.start()
     helper.join(5.0)
-    assert not helper.is_alive(), (
-        "the rule raised in one worker and simulate() had not returned 5 s later: the other workers wait at "
-        "the barrier for a worker that will never come (abort the barrier when a worker fails)"
-    )
+    assert not helper.is_alive(), "the rule raised in one worker and simulate() had not returned 5 s later"
     assert isinstance(helper.error, ArithmeticError), (
         f"the rule raised ArithmeticError in one worker; simulate returned {helper.result!r} / raised "
         f"{helper.error!r}, expected the ArithmeticError"
     )
-    wait_until(lambda: not others_alive(before), timeout=2.0, message="workers still running after the error")
+    left = [t for t in others_alive(before) if t is not helper]
+    assert not left, f"simulate() raised while thread(s) were still running: {', '.join(t.name for t in left)}"
+
+
+class Gate:
+    """At step 0, hold the worker of the ring's last cell inside the rule, then fail the worker of cell 0.
+
+    The held worker is the one started last, so code that raises as soon as
+    it has joined the failed worker shows, whatever order it joins in.
+    """
+
+    def __init__(self, cells) -> None:
+        self.hold_at, self.fail_at = cells[-1], cells[0]
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.failed = threading.Event()
+
+    def __call__(self, left, centre, right):
+        if centre == self.hold_at and not self.held.is_set():
+            self.held.set()
+            self.release.wait(RETURN_SECONDS)
+        elif centre == self.fail_at and not self.failed.is_set():
+            self.held.wait(RETURN_SECONDS)
+            self.failed.set()
+            raise ArithmeticError("the rule failed")
+        return average(left, centre, right)
+
+
+@pytest.mark.task("stop_and_join")
+def test_an_error_is_raised_only_after_every_worker_has_ended(exercise):
+    cells = ring(8)
+    gate = Gate(cells)
+    before = set(threading.enumerate())
+    helper = Helper("simulate", lambda: exercise.simulate(cells, 3, 2, rule=gate))
+    helper.start()
+    try:
+        wait_until(lambda: gate.failed.is_set(), timeout=5.0, message="simulate(8 cells, 3 steps, workers=2): the rule was not called on both the first and the last cell within 5 s")
+        helper.join(QUIET_SECONDS)
+        early = not helper.is_alive()
+    finally:
+        gate.release.set()
+        helper.join(RETURN_SECONDS)
+    assert not early, (
+        "simulate(8 cells, 3 steps, workers=2): one worker was held inside the rule and the rule raised "
+        f"ArithmeticError in the other; simulate {'raised ' + repr(helper.error) if helper.error else 'returned'} "
+        "while the held worker was still inside the rule, expected it to wait for that worker"
+    )
+    assert not helper.is_alive(), f"simulate() had not returned {RETURN_SECONDS:.0f} s after the held worker was let go"
+    assert isinstance(helper.error, ArithmeticError), f"simulate returned {helper.result!r} / raised {helper.error!r}, expected the ArithmeticError"
+    left = [t for t in others_alive(before) if t is not helper]
+    assert not left, f"simulate() raised while thread(s) were still running: {', '.join(t.name for t in left)}"
