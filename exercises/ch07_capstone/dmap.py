@@ -1,11 +1,11 @@
 """A distributed map: `dmap(fn, items, backend=...)` on threads, processes, Pyro or Celery.
 
-You write the map; the plumbing is given (read src/course/capstone.py first):
+You write the map; the plumbing is given (read src/course/capstone/core.py first):
 
 - `course.capstone.cluster(name, workers=N)` starts a warm backend: the
-  process pool, a Pyro name server and workers (src/course/services.py,
+  process pool, a Pyro name server and workers (src/course/capstone/services.py,
   class `PyroWorker`), a Celery worker with the `course.map_chunk` task
-  (src/course/celery_app.py); leaving the block stops all of it.
+  (src/course/capstone/celery_app.py); leaving the block stops all of it.
 - `course.capstone.open_backend(backend, workers)` gives you a backend for one
   map, whether the caller passed a name or a cluster object.
 - `backend.prepare(fn)` turns `fn` into what the backend sends (a
