@@ -26,7 +26,7 @@ build. `--keep-going` reports every problem of a build, not only the first.
 It always runs the jupyter-book of this interpreter's environment (the script next to
 `sys.executable`), never one found first on PATH.
 
-Also runnable as `python -m course.book [--serve] [--port N] [--no-build]`; the
+Also runnable as `python -m course book [--serve] [--port N] [--no-build]`; the
 Makefile and CI call `build(root)`.
 """
 

@@ -66,9 +66,9 @@ def test_the_server_serves_the_built_html_on_127_0_0_1_only(tmp_path):
 
 
 def test_python_dash_m_course_book_shows_its_options():
-    result = subprocess.run([sys.executable, "-m", "course.book", "--help"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "course", "book", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    for option in ("--serve", "--port", "--no-build"):
+    for option in ("--serve", "--port", "--no-build", "--force"):
         assert option in result.stdout, result.stdout
 
 
@@ -79,7 +79,7 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path):
     html.mkdir(parents=True)
     (html / "index.html").write_text("<p>the book</p>", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "course.book", "--no-build", "--serve", "--port", "0"],
+        [sys.executable, "-m", "course", "book", "--no-build", "--serve", "--port", "0"],
         cwd=tmp_path,
         env={**os.environ, "COURSE_ROOT": str(tmp_path)},
         stdout=subprocess.PIPE,
