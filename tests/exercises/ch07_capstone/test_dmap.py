@@ -26,7 +26,7 @@ from collections import Counter
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from course import workloads
@@ -154,6 +154,14 @@ BAD_CALLS = [
     pytest.param(lambda_fn(), {"backend": "processes", "workers": 1}, TypeError, id="lambda-on-processes"),
     pytest.param(42, {"backend": "threads"}, TypeError, id="fn-not-callable"),
 ]
+
+
+@pytest.mark.task("eager_checks")
+def test_the_smallest_allowed_values_are_accepted(exercise):
+    got = exercise.dmap(workloads.square, range(5), backend="threads", workers=1, chunksize=1, retries=0, timeout=30)
+    assert plain(got) == SQUARES[:5], f"dmap(square, range(5), workers=1, chunksize=1, retries=0) returned {got}"
+    got = exercise.dmap(workloads.square, [], backend="threads", timeout=0)
+    assert plain(got) == [], f"dmap(square, [], timeout=0) returned {got!r}: timeout=0 is allowed"
 
 
 @pytest.mark.task("eager_checks")
@@ -324,6 +332,9 @@ def test_without_chunksize_the_map_sends_chunks_of_choose_chunksize(exercise, ba
     default=st.integers(1, 100),
     given_size=st.one_of(st.none(), st.integers(1, 500)),
 )
+@example(count=5000, workers=2, chunk_cost=0.0, default=1, given_size=None)  # exactly CHEAP_MESSAGING: 1
+@example(count=3_000_000, workers=1, chunk_cost=0.0, default=1, given_size=None)  # capped at MAX_CHUNKSIZE
+@example(count=17, workers=16, chunk_cost=3e-3, default=9, given_size=None)  # not cheap, under 1 a chunk
 def test_choose_chunksize_follows_its_rule(exercise, count, workers, chunk_cost, default, given_size):
     backend = FakeBackend(workers, chunk_cost, default)
     expected = given_size or spec_chunksize(count, workers, chunk_cost)
@@ -622,13 +633,16 @@ def test_a_chunk_of_items_that_each_crash_once_still_gives_every_result_once(exe
 
 
 @pytest.mark.task("retry_exactly_once")
-@pytest.mark.parametrize("retries", [0, 2])
-def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, retries):
+@pytest.mark.parametrize(("entry", "retries"), [("dmap", 0), ("dmap", 2), ("dmap", None), ("imap", None)])
+def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, entry, retries):
+    """None: the default, retries=2, for both entry points."""
+    options = {} if retries is None else {"retries": retries}
+    expected = 3 if retries is None else retries + 1
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost):
-            exercise.dmap(workloads.die_counted, [[7, str(tmp_path)]], backend=backend, retries=retries, timeout=30)
+            list(getattr(exercise, entry)(workloads.die_counted, [[7, str(tmp_path)]], backend=backend, timeout=30, **options))
     runs = workloads.attempts(tmp_path, 7)
-    assert runs == retries + 1, f"with retries={retries} the poison item ran {runs} times, expected {retries + 1}"
+    assert runs == expected, f"{entry}(..., {options or 'retries left at its default'}): the poison item ran {runs} times, expected {expected}"
 
 
 @pytest.mark.task("retry_exactly_once")
@@ -641,15 +655,19 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
 
 
 @pytest.mark.task("retry_exactly_once")
-@pytest.mark.parametrize(("chunksize", "index"), [(1, 5), (4, 4)])
-def test_worker_lost_names_the_first_item_of_what_was_lost(exercise, tmp_path, chunksize, index):
-    items = crash_items(tmp_path, 8, crashing={5})
+@pytest.mark.parametrize(
+    ("chunksize", "retries", "crashing", "index"),
+    [(1, 0, {5}, 5), (4, 0, {5}, 4), (4, 1, {5, 6}, 6)],
+)
+def test_worker_lost_names_the_first_item_of_what_was_lost(exercise, tmp_path, chunksize, retries, crashing, index):
+    """The last case: item 5 kills the whole chunk [4..7]; retried one by one, item 6 kills its own run."""
+    items = crash_items(tmp_path, 8, crashing=crashing)
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost) as caught:
-            exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=chunksize, retries=0, timeout=30)
+            exercise.dmap(workloads.crash_once, items, backend=backend, chunksize=chunksize, retries=retries, timeout=30)
     assert plain(caught.value.index) == index, (
-        f"with chunksize={chunksize} and retries=0, item 5 killed its worker: WorkerLost.index is "
-        f"{caught.value.index}, expected {index} (the first item of the lost chunk)"
+        f"with chunksize={chunksize}, retries={retries}, items {sorted(crashing)} each killing a worker once: "
+        f"WorkerLost.index is {caught.value.index}, expected {index} (the first item of what was lost last)"
     )
 
 
