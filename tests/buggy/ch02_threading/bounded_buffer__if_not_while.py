@@ -11,12 +11,6 @@ LOSES = ["recheck_after_wakeup"]
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [
     (
-        '    """A FIFO buffer of at most `capacity` items, safe for many threads."""\n'
-        '\n',
-
-        "",
-    ),
-    (
         '            if not self._changed.wait_for(lambda: len(self._items) < self.capacity, timeout):\n'
         '                raise TimeoutError(f"buffer still full after {timeout} s")\n',
 
