@@ -64,34 +64,26 @@ def _graded(args: argparse.Namespace):
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
-    """Grade every student folder in a directory; write each report and a gradebook CSV."""
-    from course.grading import grade
-    from course.grading.report import as_gradescope, as_json, gradebook_csv
+    """Grade every student folder in a directory (engine.grade_class): a report per student, a gradebook."""
+    from course.grading.engine import grade_class
+    from course.grading.report import as_gradescope, as_json
 
     catalogue = catalogue_module.load()
     exercises = catalogue.select(args.names)
     folder = Path(args.submissions)
     if not folder.is_dir():
         raise CatalogueError(f"{folder} is not a folder of submissions (one folder per student)")
-    students = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not students:
+    if not any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir()):
         raise CatalogueError(f"{folder} has no student folders")
     output = Path(args.output).resolve()
-    output.mkdir(parents=True, exist_ok=True)
-    reports = {}
-    render = as_gradescope if args.format == "gradescope" else as_json
-    for number, student in enumerate(students, start=1):
-        console.print(f"[{number}/{len(students)}] {student.name}")
-        # The submissions and the reports folder are read-only to student code (where the
-        # sandbox can mount them so), and reports are written only once everyone is graded.
-        report = grade(catalogue, exercises, student, repeats=args.repeat, tree_label=str(student),
-                       protect=(folder.resolve(), output))
-        reports[student.name] = report
-        console.print(f"    {report.score}/{report.max_score} points ({report.duration:.1f} s)")
-    for student, report in reports.items():
-        (output / f"{student}.json").write_text(render(report))
-    (output / "gradebook.csv").write_text(gradebook_csv(reports))
-    console.print(f"Wrote {output / 'gradebook.csv'} and one report per student in {output}")
+
+    def graded(student: str, report) -> None:
+        console.print(f"{student}: {report.score}/{report.max_score} points ({report.duration:.1f} s)"
+                      + (f" [red]{escape(report.error)}[/]" if report.error else ""))
+
+    grade_class(catalogue, exercises, folder, output, as_gradescope if args.format == "gradescope" else as_json,
+                repeats=args.repeat, on_graded=graded)
+    console.print(f"Wrote {output / 'gradebook.csv'}, {output / 'results.json'} and one report per student in {output}")
     return 0
 
 
