@@ -646,6 +646,21 @@ def test_retries_means_that_many_runs_after_the_first(exercise, tmp_path, entry,
 
 
 @pytest.mark.task("retry_exactly_once")
+def test_an_error_in_a_chunk_retried_item_by_item_keeps_its_index_and_the_results_before_it(exercise, tmp_path):
+    """Item 5 kills the chunk [4..7]; retried one by one, item 6 raises (its marker folder does not exist)."""
+    items = crash_items(tmp_path, 8, crashing={5})
+    items[6] = [6, str(tmp_path / "no-such-folder")]  # crash_once cannot create its marker: FileNotFoundError
+    got = []
+    with cluster("processes", workers=2) as backend:
+        with pytest.raises(ItemError) as caught:
+            for result in exercise.imap(workloads.crash_once, items, backend=backend, chunksize=4, timeout=30):
+                got.append(result)
+    call = "imap(crash_once, 8 items, chunksize=4) where item 5 kills its worker once and item 6 raises"
+    assert plain(got) == [x * x for x in range(6)], f"{call} yielded {got} before raising, expected the 6 results before item 6"
+    assert plain((caught.value.index, caught.value.exc_type)) == (6, "FileNotFoundError"), f"{call} raised {caught.value!r}"
+
+
+@pytest.mark.task("retry_exactly_once")
 def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise):
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost):
