@@ -23,7 +23,10 @@ The class, graded in this order so the hostile student runs first:
 
 Expected: correct has full marks, wrong loses exactly its variant's LOSES tasks,
 hostile has no more than the stub on each exercise, every report agrees with the
-gradebook, and grade-all exits 0. Any difference exits 1 with the evidence.
+gradebook, grade-all exits 0, and the container holds no new file (in /tmp,
+/var/tmp, /dev/shm, /home, /root, /run), System V IPC object or process after
+grade-all than before it (`audited`: the service's command runs between two
+audits in the same container). Any difference exits 1 with the evidence.
 """
 
 from __future__ import annotations
@@ -104,6 +107,58 @@ def grader_run_argv(compose: dict, image: str, project_dir: Path, name: str, ser
     if not isinstance(command, list):
         raise SystemExit(f"write the {service} command as a list (exec form), not {command!r}")
     return [*argv, image, *(interpolate(str(part)) for part in command)]
+
+
+# What the container holds before and after grade-all, printed as one JSON line each:
+# files where a run could leave them, System V IPC objects, live processes. Written
+# without single quotes: it travels inside the `sh -c` script below.
+AUDIT = """
+import json, os
+files = []
+for top in ("/tmp", "/var/tmp", "/dev/shm", "/home", "/root", "/run"):
+    for folder, _, names in os.walk(top):
+        files += [os.path.join(folder, name) for name in names]
+ipc = []
+for kind in ("shm", "sem", "msg"):
+    try:
+        ipc += [kind + ": " + line.strip() for line in open("/proc/sysvipc/" + kind).read().splitlines()[1:]]
+    except OSError:
+        pass
+mine = {os.getpid(), os.getppid()}
+processes = []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        state = open("/proc/" + pid + "/stat").read().rsplit(")", 1)[1].split()[0]
+        command = open("/proc/" + pid + "/cmdline", "rb").read().replace(bytes(1), b" ").decode(errors="replace").strip()
+    except OSError:
+        continue
+    if int(pid) not in mine and int(pid) != 1:
+        processes.append(pid + " " + state + " " + command)
+print("AUDIT", json.dumps({"files": sorted(files), "ipc": ipc, "processes": processes}))
+"""
+AUDITED = 'python3 -I -c "$AUDIT" && course "$@"; status=$?; python3 -I -c "$AUDIT"; exit $status'
+
+
+def audited(argv: list[str], image: str) -> list[str]:
+    """The same `docker run`, with the service's command run by a shell between two audits.
+
+    The container's user, network, environment and volumes are untouched; only the
+    entrypoint becomes `sh`, which runs `course COMMAND...` exactly as the image would.
+    """
+    at = argv.index(image)
+    return [*argv[:at], "--entrypoint", "/bin/sh", image, "-c", AUDITED.replace("$AUDIT", AUDIT.replace('"', "'")),
+            "sh", *argv[at + 1:]]
+
+
+def leftovers(output: str) -> list[str]:
+    """What grade-all left in the container: the difference between the two audit lines."""
+    audits = [json.loads(line.split(" ", 1)[1]) for line in output.splitlines() if line.startswith("AUDIT {")]
+    if len(audits) != 2:
+        return [f"expected an audit before and after grade-all, found {len(audits)}"]
+    before, after = audits
+    problems = [f"left behind: {kind} {item}" for kind in ("files", "ipc") for item in sorted(set(after[kind]) - set(before[kind]))]
+    problems += [f"still running after grade-all: {process}" for process in after["processes"]]
+    return problems
 
 
 HOSTILE = r'''
@@ -287,8 +342,9 @@ def main() -> int:
     try:
         make_class(folder)
         name = f"course-classroom-{uuid.uuid4().hex[:8]}"
-        argv = grader_run_argv(yaml.safe_load((ROOT / "docker-compose.yml").read_text()), args.image, folder, name)
-        print("$", " ".join(argv), flush=True)
+        service = grader_run_argv(yaml.safe_load((ROOT / "docker-compose.yml").read_text()), args.image, folder, name)
+        print("$", " ".join(service), "  (its command between two audits of the container)", flush=True)
+        argv = audited(service, args.image)
         started = time.monotonic()
         try:
             run = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -297,13 +353,16 @@ def main() -> int:
             print(f"FAIL: the grader container ran past {RUN_TIMEOUT} s")
             return 1
         print(f"grade-all in the container: exit {run.returncode} after {time.monotonic() - started:.1f} s")
-        print(run.stdout[-4000:], run.stderr[-4000:], sep="\n", flush=True)
+        print("\n".join(line for line in run.stdout.splitlines() if not line.startswith("AUDIT {"))[-4000:],
+              run.stderr[-4000:], sep="\n", flush=True)
         problems = [] if run.returncode == 0 else [f"grade-all exited {run.returncode}"]
+        problems += leftovers(run.stdout)
         problems += check(folder / "results")
         if problems:
             print("FAIL: the classroom grader in Docker:", *problems, "", explain(folder / "results"), sep="\n")
             return 1
-        print("OK: correct full marks, wrong lost its LOSES tasks, hostile no more than the stub, reports agree")
+        print("OK: correct full marks, wrong lost its LOSES tasks, hostile no more than the stub, reports agree,"
+              " no file, IPC object or process left in the container")
         return 0
     finally:
         if args.keep:

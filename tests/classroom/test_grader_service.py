@@ -9,6 +9,7 @@ does not know stops it instead of being dropped.
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,25 @@ def test_known_hardening_keys_become_docker_run_options(tmp_path):
     assert option_values(argv, "--pids-limit") == ["256"]
     assert option_values(argv, "--ulimit") == ["nofile=1024:2048"]
     assert "--read-only" in argv
+
+
+def test_leftovers_are_what_the_second_audit_adds_to_the_first():
+    classroom = load_classroom()
+    before = {"files": ["/home/course/.bashrc"], "ipc": [], "processes": []}
+    after = {"files": ["/home/course/.bashrc", "/tmp/left"], "ipc": ["shm: 0 0 666"], "processes": ["12 S sleep 1000"]}
+    output = "\n".join(["[1/1] someone", "AUDIT " + json.dumps(before), "AUDIT " + json.dumps(after)])
+    assert classroom.leftovers(output) == ["left behind: files /tmp/left", "left behind: ipc shm: 0 0 666",
+                                           "still running after grade-all: 12 S sleep 1000"]
+    same = "\n".join(["AUDIT " + json.dumps(before)] * 2)
+    assert classroom.leftovers(same) == []
+    assert classroom.leftovers("AUDIT " + json.dumps(before)) != [], "a missing audit must not pass as a clean one"
+
+
+def test_the_audited_run_keeps_every_setting_and_runs_the_service_command_through_course(tmp_path):
+    classroom = load_classroom()
+    argv = classroom.grader_run_argv(compose(), "img:test", tmp_path, "run-1")
+    wrapped = classroom.audited(argv, "img:test")
+    at = wrapped.index("img:test")
+    assert wrapped[:at] == [*argv[:argv.index("img:test")], "--entrypoint", "/bin/sh"]
+    assert wrapped[at + 1] == "-c" and 'course "$@"' in wrapped[at + 2]
+    assert wrapped[at + 3:] == ["sh", *argv[argv.index("img:test") + 1:]]
