@@ -80,6 +80,9 @@ _REFUSED = frozenset({
 })
 _FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
 _STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without handing frames out
+# Dump every thread's stack as text on a timeout; they run in a signal handler, on top of
+# whatever frame the test was stuck in, often the submission's.
+_STACK_DUMPERS = ("/pytest_timeout.py", "/course/grading/channel.py")
 _FORBIDDEN_IMPORTS = ("solutions", "tests.buggy")
 _WATCHED = _REFUSED | {"object.__getattr__", "compile", "marshal.loads", "open", "import"}
 
@@ -162,6 +165,8 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...]):
             busy.now = False
 
     def check(event: str, args: tuple) -> None:
+        if event == "sys._current_frames" and caller_files(1)[0].endswith(_STACK_DUMPERS):
+            return
         if event in _REFUSED or event.startswith("ctypes."):
             if submission_on_stack() or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()):
                 raise Refused(f"{event} is not available to the code under test")
