@@ -164,3 +164,12 @@ def test_without_namespaces_the_sandbox_user_leaves_nothing_behind(tmp_path):
     outcome = grade_in_a_container(FIXTURE, tree, "adder", "counter")
     assert outcome["scores"]["adder"][0] == 0 and outcome["scores"]["counter"][:2] == [3, 3], outcome
     assert not leftovers(ipc_before)
+
+
+@pytest.mark.timeout(120)
+def test_a_course_kept_under_tmp_stays_visible_to_its_runs(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE, root)
+    course = catalogue.load(root)
+    report = grade(course, list(course.exercises), root / "solutions")
+    assert (report.score, report.max_score) == (6, 6), [r.problem for r in report.results]

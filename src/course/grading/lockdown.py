@@ -126,9 +126,16 @@ def set_up(spec: dict) -> None:
     tree = os.open(spec["tree"], os.O_PATH | os.O_DIRECTORY)
     _uncover(spec["need"])
     _read_only_everywhere()
+    # Needed folders below a scratch folder (a course copied under /tmp) come back read-only.
+    below = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in spec["need"]
+             if any(path.startswith(folder + "/") for folder in SCRATCH)}
     for folder in SCRATCH:
         if os.path.isdir(folder):
             _tmpfs(folder, spec["scratch_bytes"])
+    for path, handle in sorted(below.items()):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _bind_read_only(f"/proc/self/fd/{handle}", path)
+        os.close(handle)
     for folder in (TREE, HOME, PYCACHE):
         os.makedirs(folder, mode=0o755)
     for folder in (HOME, PYCACHE):
