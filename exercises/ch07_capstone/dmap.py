@@ -38,11 +38,13 @@ What the map must do (the graded tests check each point):
    a backend given by name gets `workers` workers.
 3. Chunks: `chunksize` items each, in input order (the last one holds the
    remainder); with chunksize=None, `choose_chunksize` decides.
-4. Bounded in-flight work: read the input lazily and keep at most
+4. Bounded in-flight work: read the input lazily and keep
    IN_FLIGHT_PER_WORKER * backend.workers chunks between "read from the
-   input" and "handed to the caller" (a reorder buffer counts!), for every
-   input, a list as much as a generator, so `imap` over `itertools.count()`
-   works.
+   input" and "handed to the caller" (a reorder buffer counts!): never more,
+   for every input, a list as much as a generator, so `imap` over
+   `itertools.count()` works; and while the input lasts, read up to that
+   many before waiting, so each worker has one chunk running and the next
+   one waiting.
 5. Errors: raise `course.capstone.ItemError(index, exc_type, message,
    traceback)` where `index` is the failing item's position in the input, on
    every backend (serial too: never the raw exception), in both orders

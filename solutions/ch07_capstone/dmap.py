@@ -88,7 +88,8 @@ def imap(
 
     At most `IN_FLIGHT_PER_WORKER * backend.workers` chunks are ever read from
     `items` and not yet handed to the caller, whatever the input (a list or
-    an endless generator) and the order. An exception in `fn` is never retried.
+    an endless generator) and the order; while the input lasts, the map reads
+    up to that many before it waits. An exception in `fn` is never retried.
     Empty input returns at once on every backend.
     """
     check_arguments(fn, backend, workers, chunksize, timeout, retries)

@@ -442,8 +442,9 @@ def held_first_or_square(x):
 @pytest.mark.task("unordered_and_bounded")
 @pytest.mark.parametrize("ordered", [True, False])
 @pytest.mark.parametrize("source", ["list", "generator"])
-def test_at_most_two_chunks_per_worker_are_in_flight_for_any_input(exercise, source, ordered):
-    """A list is no excuse to read ahead: the bound keeps memory and abandoned work small."""
+def test_two_chunks_per_worker_are_in_flight_for_any_input(exercise, source, ordered):
+    """A list is no excuse to read further ahead: the bound keeps memory and abandoned work small.
+    Fewer would leave a worker idle between chunks: one running and one waiting each."""
     items = list(range(120)) if source == "list" else (x for x in range(120))
     with cluster("threads", workers=2) as backend:
         spy = Spy(backend)
@@ -453,9 +454,9 @@ def test_at_most_two_chunks_per_worker_are_in_flight_for_any_input(exercise, sou
             got.append(result)
             spy.consumed += 1
     assert sorted(plain(got)) == [x * x for x in range(120)], f"imap over a {source} returned {got}"
-    assert spy.most_ahead <= 4, (
+    assert spy.most_ahead == 4, (
         f"over a {source} of 120 items (2 workers, chunksize=1, ordered={ordered}), up to {spy.most_ahead} chunks "
-        f"were read and not yet handed to the caller: at most 2 x workers = 4 may be"
+        f"were read and not yet handed to the caller: that must reach 2 x workers = 4, and never exceed it"
     )
 
 
@@ -672,10 +673,11 @@ def test_an_item_that_kills_every_worker_ends_in_worker_lost_not_a_hang(exercise
 @pytest.mark.task("retry_exactly_once")
 @pytest.mark.parametrize(
     ("chunksize", "retries", "crashing", "index"),
-    [(1, 0, {5}, 5), (4, 0, {5}, 4), (4, 1, {5, 6}, 6)],
+    [(1, 0, {5}, 5), (4, 0, {5}, 4), (4, 1, {5, 6}, 6), (2, 1, {4, 5}, 5)],
 )
 def test_worker_lost_names_the_first_item_of_what_was_lost(exercise, tmp_path, chunksize, retries, crashing, index):
-    """The last case: item 5 kills the whole chunk [4..7]; retried one by one, item 6 kills its own run."""
+    """Third case: item 5 kills the chunk [4..7]; retried one by one, item 6 kills its own run.
+    Fourth: item 4 kills the chunk [4, 5]; retried one by one, item 5 kills its own run."""
     items = crash_items(tmp_path, 8, crashing=crashing)
     with cluster("processes", workers=2) as backend:
         with pytest.raises(WorkerLost) as caught:
