@@ -25,6 +25,7 @@ from course.grading.results import ExerciseResult, Report, TaskResult, TestResul
 from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+MAX_SOURCE_BYTES = 2 * 2**20  # a student's file; the grader compiles it once to report syntax errors
 
 
 def locate_module(tree: Path, exercise: Exercise) -> Path | None:
@@ -83,8 +84,8 @@ def _syntax_problem(path: Path) -> str:
         compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
     except SyntaxError as error:
         return f"SyntaxError in {path.name} line {error.lineno}: {error.msg}"
-    except ValueError as error:
-        return f"{path.name} cannot be compiled: {error}"
+    except (ValueError, RecursionError, MemoryError) as error:
+        return f"{path.name} cannot be compiled: {type(error).__name__}: {error}"
     return ""
 
 
@@ -96,6 +97,9 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
     module_file = staged_tree / exercise.relpath()
     if not module_file.is_file():
         return ExerciseResult(exercise, empty, problem=f"no file for this exercise: expected {source_name or exercise.relpath()}", repeats=repeats)
+    if module_file.stat().st_size > MAX_SOURCE_BYTES:
+        return ExerciseResult(exercise, empty, problem=f"{source_name or exercise.relpath()} is larger than "
+                                                       f"{MAX_SOURCE_BYTES // 2**20} MiB: not graded", repeats=repeats)
     if problem := _syntax_problem(module_file):
         return ExerciseResult(exercise, empty, problem=problem, repeats=repeats)
 
