@@ -83,6 +83,8 @@ def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(course, tmp_pat
     assert results["adder"].score == 0, f"{attack} earned {results['adder'].score}: {results['adder'].problem}"
     assert results["counter"].complete, f"{attack} cost the next exercise: {results['counter'].problem}"
     assert grader.memory_info().rss < 1024**3, "the grader grew past 1 GiB"
+    if attack == "rewrites_its_limits.py":  # its 2000 threads were capped, and counted
+        assert "processes and threads" in results["adder"].problem, results["adder"].problem
     deadline = time.monotonic() + 5
     while (found := leftovers(ipc_before)) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -173,3 +175,67 @@ def test_a_course_kept_under_tmp_stays_visible_to_its_runs(tmp_path):
     course = catalogue.load(root)
     report = grade(course, list(course.exercises), root / "solutions")
     assert (report.score, report.max_score) == (6, 6), [r.problem for r in report.results]
+
+
+HOOKED = """
+import json, os, sys
+from course.grading.tamper import install_audit_hook
+tree, student = sys.argv[1], sys.argv[2]
+install_audit_hook(tree, (sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(install_audit_hook.__code__.co_filename))))
+namespace = {}
+exec(compile(open(student).read(), student, "exec"), namespace)
+print(json.dumps(namespace["outcomes"]))
+"""
+PROBES = """
+import collections, gc, logging, sys, threading, traceback
+outcomes = {}
+def attempt(name, action):
+    try:
+        action()
+        outcomes[name] = "allowed"
+    except Exception as error:
+        outcomes[name] = type(error).__name__
+def frame_from_a_traceback():
+    try:
+        raise RuntimeError
+    except RuntimeError as error:
+        return error.__traceback__.tb_frame
+def printed_traceback():
+    try:
+        raise RuntimeError
+    except RuntimeError:
+        return traceback.format_exc()
+def in_a_thread(action):
+    box = []
+    worker = threading.Thread(target=lambda: box.append(attempt("thread", action)))
+    worker.start()
+    worker.join()
+attempt("gc", gc.get_objects)
+attempt("getframe", sys._getframe)
+attempt("current_frames", sys._current_frames)
+attempt("settrace", lambda: sys.settrace(None))
+attempt("tb_frame", frame_from_a_traceback)
+attempt("ctypes", lambda: __import__("ctypes").string_at(id(1), 8))
+attempt("proc_mem", lambda: open("/proc/self/mem", "rb"))
+attempt("solutions", lambda: __import__("solutions.basics.adder"))
+attempt("code_new", lambda: attempt.__code__.replace(co_filename="/usr/lib/python3.11/os.py"))
+in_a_thread(gc.get_objects)
+attempt("printed_traceback", printed_traceback)
+attempt("namedtuple", lambda: collections.namedtuple("Point", "x y"))
+attempt("logging", lambda: logging.getLogger("course-test").warning("a warning"))
+"""
+
+
+@pytest.mark.timeout(60)
+def test_the_audit_hook_refuses_what_forging_needs_and_allows_ordinary_code(tmp_path):
+    import json
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "student.py").write_text(PROBES)
+    done = subprocess.run([sys.executable, "-I", "-c", HOOKED, str(tree), str(tree / "student.py")],
+                          capture_output=True, text=True, timeout=50)
+    outcomes = json.loads(done.stdout.strip().splitlines()[-1])
+    refused = {name for name, outcome in outcomes.items() if outcome != "allowed"}
+    assert refused == {"gc", "getframe", "current_frames", "settrace", "tb_frame", "ctypes", "proc_mem", "solutions",
+                       "code_new", "thread"}, outcomes
