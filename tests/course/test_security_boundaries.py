@@ -125,3 +125,15 @@ def test_grade_all_writes_the_gradebook_even_when_the_grader_crashes(course, tmp
     results = json.loads((output / "results.json").read_text())
     assert set(results) == {"ada", "bob"} and all("not graded" in r["message"] for r in results.values())
     assert (output / "gradebook.csv").exists()
+
+
+@pytest.mark.timeout(30)
+def test_a_run_the_grader_could_not_start_is_called_the_graders_failure(course, tmp_path, monkeypatch):
+    from course.grading import sandbox
+
+    assert sandbox.available_tools().namespaces  # root with namespaces: the run starts under NAMESPACES
+    monkeypatch.setattr(sandbox, "NAMESPACES", ["sh", "-c", "echo setresuid failed >&2; exit 127", "--"])
+    report = grade(course, [course.exercise("adder")], FIXTURE / "solutions")
+    problem = report.results[0].problem
+    assert report.score == 0 and "problem of the grader, not of your code" in problem and "setresuid" in problem, problem
+    assert "the code under test ended the process" not in problem
