@@ -81,3 +81,12 @@ def test_a_later_hang_gets_only_what_the_budget_can_spare(pytester):
     result.assert_outcomes(passed=1, failed=2)
     limits = [float(x) for x in re.findall(r"Timeout \(?>(\d+(?:\.\d+)?)s", result.stdout.str())]
     assert limits[0] == 4.0 and 2.0 <= limits[-1] < 4.0, limits
+
+
+@pytest.mark.timeout(60)
+def test_a_mutation_run_stops_at_the_first_failure(pytester, monkeypatch):
+    monkeypatch.setenv("COURSE_STOP_AT_FIRST_FAILURE", "1")
+    pytester.makeconftest(CONFTEST.format(budget=None))
+    pytester.makepyfile(test_three="def test_one():\n    pass\n\ndef test_two():\n    assert False\n\ndef test_three():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)

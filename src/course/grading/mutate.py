@@ -19,6 +19,7 @@ verdicts, which is worse than a slow mutation run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -85,8 +86,27 @@ class ExerciseMutation:
                 "results": [r.as_dict() for r in self.results]}
 
 
+@contextlib.contextmanager
+def stopping_at_first_failure():
+    """Runs started meanwhile stop at their first failed test (course.grading.pacing reads
+    the variable; the grader passes COURSE_ variables into the sandbox): one lost point
+    kills a mutant, and a killed mutant need not sit through the rest."""
+    name, before = "COURSE_STOP_AT_FIRST_FAILURE", os.environ.get("COURSE_STOP_AT_FIRST_FAILURE")
+    os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def grade_source(catalogue: Catalogue, exercise: Exercise, source: str) -> ExerciseResult:
-    """Grade `source` as the exercise's module, from a private tree, with the normal grader."""
+    """Grade `source` as the exercise's module, from a private tree, with the normal grader.
+
+    Inside `stopping_at_first_failure()` the run stops at its first failed test.
+    """
     from course.grading import grade_exercise, stage
 
     with tempfile.TemporaryDirectory(prefix="course-mutant-") as private:
@@ -101,7 +121,9 @@ def grade_source(catalogue: Catalogue, exercise: Exercise, source: str) -> Exerc
 def _judge(catalogue: Catalogue, exercise: Exercise, mutant: Mutant) -> MutantResult:
     started = time.monotonic()
     result = grade_source(catalogue, exercise, mutant.source)
-    lost = [t.task.id for t in result.tasks if not t.passed]
+    # the tasks whose tests failed, not those left without a result by the early stop
+    lost = [t.task.id for t in result.tasks if any(not f.message.startswith("no result") for f in t.failures)]
+    lost = lost or [t.task.id for t in result.tasks if not t.passed]
     verdict = KILLED if result.score < result.max_score else SURVIVED
     return MutantResult(mutant, verdict, time.monotonic() - started, lost, result.problem.splitlines()[0] if result.problem else "")
 
@@ -130,7 +152,7 @@ def mutate_exercise(catalogue: Catalogue, exercise: Exercise, *, operators: list
     chosen = select(mutants(source, operators), sample, seed)
     if on_total:
         on_total(len(chosen) + 1)
-    baseline = grade_source(catalogue, exercise, source)
+    baseline = grade_source(catalogue, exercise, source)  # in full: its failures are worth reading
     if on_result:
         on_result(None)
     if not baseline.complete:
@@ -145,7 +167,7 @@ def mutate_exercise(catalogue: Catalogue, exercise: Exercise, *, operators: list
             on_result(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with stopping_at_first_failure(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         report.results = list(pool.map(judged, chosen))
     survivors = [r for r in report.results if r.verdict == SURVIVED]
     pairs = match([r.mutant for r in survivors], accepted)

@@ -13,6 +13,10 @@ A pytest plugin the grading child loads (course.grading.child), with two rules:
   test timeout (or a few, over parametrised backends) used up the whole
   exercise's time and every later test, in every task, had no result.
 
+COURSE_STOP_AT_FIRST_FAILURE=1 (set by `course mutate`, whose only question is
+whether a mutant loses any point) ends the run at the first failed test; the
+tests not run then have no result and count as failed.
+
 COURSE_PACING=off turns both rules off (every repeat of every test runs, at the
 full test timeout): for measuring, or to prove a variant fails in every repeat.
 """
@@ -57,6 +61,8 @@ class Pacing:
         self._failed: dict[str, bool] = {}
         self._timed_out: set[str] = set()
         self._total = 0
+        self._session: pytest.Session | None = None
+        self._stop_at_first_failure = os.environ.get("COURSE_STOP_AT_FIRST_FAILURE") == "1"
 
     def pytest_configure(self, config: pytest.Config) -> None:
         if os.environ.get("COURSE_PACING", "on") == "off":
@@ -65,6 +71,7 @@ class Pacing:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._position = {item.nodeid: index for index, item in enumerate(session.items)}
         self._total = len(session.items)
+        self._session = session
 
     @pytest.hookimpl(tryfirst=True, hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
@@ -100,6 +107,8 @@ class Pacing:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed:
             self._failed[report.nodeid] = True
+            if self._stop_at_first_failure and self._session is not None:
+                self._session.shouldstop = "a test failed: the verdict is known"
             crash = getattr(report.longrepr, "reprcrash", None)
             if "Timeout" in (crash.message if crash is not None else str(report.longrepr)[-2000:]):
                 self._timed_out.add(report.nodeid)
