@@ -66,6 +66,7 @@ class Progress:
 
     def __init__(self) -> None:
         self.done = 0
+        self.stalled = False  # set by run_together when it gave up on a stall
 
     def step(self) -> None:
         self.done += 1  # racy increments are fine: any change is progress
@@ -100,7 +101,10 @@ def run_together(jobs, timeout=JOIN_SECONDS, name="worker", progress=None):
         now = time.monotonic()
         if progress is not None and progress.done != seen:
             seen, last_change = progress.done, now
-        if now - started > timeout or (progress is not None and now - last_change > STALL_SECONDS):
+        if progress is not None and now - last_change > STALL_SECONDS:
+            progress.stalled = True
+            break
+        if now - started > timeout:
             break
         alive[0].join(0.01)
     return errors, [thread for thread in threads if thread.is_alive()]
@@ -117,9 +121,10 @@ def stacks(threads) -> str:
     return "\n".join(parts)
 
 
-def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS):
+def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS, progress=None):
+    waited = f"no operation completed for {STALL_SECONDS} s" if progress is not None and progress.stalled else f"within {timeout:.0f} s"
     assert not stuck, (
-        f"{what} did not finish within {timeout:.0f} s: deadlock? {len(stuck)} thread(s) still blocked "
+        f"{what} did not finish ({waited}): deadlock? {len(stuck)} thread(s) still blocked "
         f"({', '.join(t.name for t in stuck)}), here:\n{stacks(stuck)}"
     )
     assert not errors, f"{what}: a thread raised {errors[0]!r}"
@@ -382,7 +387,7 @@ def test_concurrent_transfers_conserve_the_total(exercise):
 
     with provoke_races():
         errors, stuck = run_together([trader(seed) for seed in range(4)], progress=progress)
-    assert_finished(errors, stuck, "random transfers between 4 accounts, from older to newer ones")
+    assert_finished(errors, stuck, "random transfers between 4 accounts, from older to newer ones", progress=progress)
     balances = plain([account.balance for account in accounts])
     assert sum(balances) == 2000 and min(balances) >= 0, (
         f"4 threads made random transfers from older to newer accounts of 500; balances ended at {balances} "
@@ -526,7 +531,7 @@ def test_opposite_transfers_do_not_deadlock(exercise):
             name="transfer",
             progress=progress,
         )
-    assert_finished(errors, stuck, "transfers in opposite directions (a to b, b to a)")
+    assert_finished(errors, stuck, "transfers in opposite directions (a to b, b to a)", progress=progress)
     assert plain(a.balance) + plain(b.balance) == 20_000, f"opposite transfers changed the total to {a.balance + b.balance}, expected 20000"
 
 
@@ -538,7 +543,7 @@ def test_a_cycle_of_transfers_does_not_deadlock(exercise):
     jobs = [paying(exercise, progress, accounts[i], accounts[(i + 1) % 3], 1000) for i in range(3)]
     with provoke_races():
         errors, stuck = run_together(jobs, name="transfer", progress=progress)
-    assert_finished(errors, stuck, "three threads transferring a to b, b to c and c to a")
+    assert_finished(errors, stuck, "three threads transferring a to b, b to c and c to a", progress=progress)
 
 
 @pytest.mark.allow_leaks
