@@ -302,8 +302,9 @@ class Gate:
     it has joined the failed worker shows, whatever order it joins in.
     """
 
-    def __init__(self, cells) -> None:
+    def __init__(self, cells, held_fails=False) -> None:
         self.hold_at, self.fail_at = cells[-1], cells[0]
+        self.held_fails = held_fails  # the held worker fails too once let go
         self.held = threading.Event()
         self.release = threading.Event()
         self.failed = threading.Event()
@@ -312,6 +313,8 @@ class Gate:
         if centre == self.hold_at and not self.held.is_set():
             self.held.set()
             self.release.wait(RETURN_SECONDS)
+            if self.held_fails:
+                raise LookupError("the held rule failed too")
         elif centre == self.fail_at and not self.failed.is_set():
             self.held.wait(RETURN_SECONDS)
             self.failed.set()
@@ -342,3 +345,21 @@ def test_an_error_is_raised_only_after_every_worker_has_ended(exercise):
     assert isinstance(helper.error, ArithmeticError), f"simulate returned {helper.result!r} / raised {helper.error!r}, expected the ArithmeticError"
     left = [t for t in others_alive(before) if t is not helper]
     assert not left, f"simulate() raised while thread(s) were still running: {', '.join(t.name for t in left)}"
+
+
+@pytest.mark.task("stop_and_join")
+def test_the_first_error_is_the_one_raised(exercise):
+    cells = ring(8)
+    gate = Gate(cells, held_fails=True)
+    helper = Helper("simulate", lambda: exercise.simulate(cells, 3, 2, rule=gate))
+    helper.start()
+    try:
+        wait_until(lambda: gate.failed.is_set(), timeout=5.0, message="simulate(8 cells, 3 steps, workers=2): the rule was not called on both the first and the last cell within 5 s")
+    finally:
+        gate.release.set()
+        helper.join(RETURN_SECONDS)
+    assert not helper.is_alive(), f"simulate() had not returned {RETURN_SECONDS:.0f} s after both workers failed"
+    assert type(helper.error) is ArithmeticError, (
+        "simulate(8 cells, 3 steps, workers=2): the rule raised ArithmeticError in one worker, then LookupError in the "
+        f"other; simulate returned {helper.result!r} / raised {helper.error!r}, expected the first, the ArithmeticError"
+    )
