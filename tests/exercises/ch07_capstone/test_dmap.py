@@ -365,10 +365,28 @@ def test_chunked_splits_lazily_and_keeps_the_remainder(exercise):
 
 
 @pytest.mark.task("unordered_and_bounded")
-def test_unordered_results_arrive_as_chunks_complete(exercise, tmp_path):
-    got = list(exercise.imap(workloads.gate, gated_items(tmp_path), backend="threads", workers=4, chunksize=1, ordered=False))
+def test_unordered_results_arrive_as_chunks_complete(exercise):
+    """Item 0 runs until the caller holds the three others: it cannot finish alongside them."""
+    HOLD.clear()
+    got = []
+    try:
+        for result in exercise.imap(zero_waits_for_hold, range(4), backend="threads", workers=4, chunksize=1, ordered=False):
+            got.append(result)
+            if len(got) == 3:
+                HOLD.set()
+    finally:
+        HOLD.set()
     assert sorted(plain(got)) == [0, 1, 2, 3], f"imap(..., ordered=False) returned {got}: every result exactly once expected"
-    assert got[-1] == 0, f"item 0 finished last on purpose; with ordered=False it must come last, got {got}"
+    assert got[-1] == 0, (
+        f"item 0 was held until the caller had received three results; with ordered=False the others "
+        f"must come first, got {got}"
+    )
+
+
+def zero_waits_for_hold(x):
+    if x == 0:
+        HOLD.wait(2.0)  # a map that holds finished chunks back releases it at this deadline only
+    return x
 
 
 class CountingInput:
