@@ -47,10 +47,14 @@ RUN if [ "$BUILD_BOOK" = "1" ]; then course book; else echo "book not built (BUI
 
 # Services run as an unprivileged user that cannot change the course's files
 # (owned by root). The grader service runs as root only to start each student's
-# run as this user (COURSE_SANDBOX_USER in docker-compose.yml): student code then
-# cannot signal the grader, write the tests or the reports, and RLIMIT_NPROC caps
-# its processes (the kernel exempts root from that limit).
+# run as a second user, course-sandbox (COURSE_SANDBOX_USER in docker-compose.yml),
+# with no home and no shell: student code then cannot signal the grader or the
+# services, write the tests or the reports, or keep anything of its own (a
+# `.pth`, a dotfile) for a later run outside the shared scratch folders that the
+# grader empties after each run; RLIMIT_NPROC caps its processes (the kernel
+# exempts root from that limit).
 RUN useradd --create-home --uid 1000 course \
+    && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group course-sandbox \
     && mkdir -p /results /submissions \
     && chmod -R a+rX /course
 USER course

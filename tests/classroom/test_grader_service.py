@@ -40,8 +40,17 @@ def test_the_grader_runs_as_the_issue_requires_sandbox_user_no_network_root_only
     options = argv[: argv.index("img:test")]
     assert option_values(options, "--network") == ["none"], argv
     assert option_values(options, "--user") == ["root"], argv
-    assert "COURSE_SANDBOX_USER=course" in option_values(options, "--env"), argv
+    assert "COURSE_SANDBOX_USER=course-sandbox" in option_values(options, "--env"), argv
     assert "--init" in options and "--rm" in options, argv
+
+
+def test_the_sandbox_user_is_made_in_the_image_with_no_home_and_no_shell():
+    """Not `course`, the services' user: a home would keep a student's files (a `.pth`) for later runs."""
+    user = compose()["services"]["grader"]["environment"]["COURSE_SANDBOX_USER"]
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    made = [line for line in dockerfile.split("&&") if "useradd" in line and line.split()[-1] == user]
+    assert made, f"the Dockerfile does not create the sandbox user {user!r}"
+    assert "--no-create-home" in made[0] and "/usr/sbin/nologin" in made[0], made[0]
 
 
 def test_volumes_resolve_against_the_project_folder_and_the_command_follows_the_image(tmp_path):
