@@ -148,6 +148,8 @@ def audited(argv: list[str], image: str) -> list[str]:
     entrypoint becomes `sh`, which runs `course COMMAND...` exactly as the image would.
     """
     at = argv.index(image)
+    if "--entrypoint" in argv[:at]:
+        raise SystemExit("the grader service sets its own entrypoint: the audit would replace it (teach `audited` to run it)")
     return [*argv[:at], "--entrypoint", "/bin/sh", image, "-c", AUDITED.replace("$AUDIT", AUDIT.replace('"', "'")),
             "sh", *argv[at + 1:]]
 
