@@ -451,6 +451,46 @@ def test_nothing_slips_in_halfway_through_a_transfer(exercise):
 
 
 @pytest.mark.task("atomic_transfer")
+def test_the_other_account_is_locked_from_the_start_of_a_transfer(exercise):
+    """While the transfer is at its first account, the second one is locked already."""
+    transferring = threading.current_thread()
+    touched: list[str] = []
+    accounts: dict[str, object] = {}
+    sneak: dict[str, object] = {}
+
+    def io_for(name):
+        def io():
+            if threading.current_thread() is not transferring or "thread" in sneak:
+                return
+            touched.append(name)
+            other = accounts["target" if name == "source" else "source"]
+            done = threading.Event()
+            sneak["thread"] = threading.Thread(target=lambda: (other.deposit(1), done.set()), name="sneaky-deposit", daemon=True)
+            sneak["thread"].start()
+            sneak["slipped_in"] = done.wait(SNEAK_SECONDS)
+
+        return io
+
+    accounts["source"] = source = exercise.Account(100, io=io_for("source"))
+    accounts["target"] = target = exercise.Account(0, io=io_for("target"))
+    try:
+        exercise.transfer(source, target, 30)
+    finally:
+        if "thread" in sneak:
+            sneak["thread"].join(JOIN_SECONDS)
+    assert "thread" in sneak, "transfer(source, target, 30) never called io(), expected once on each account"
+    other = "target" if touched[0] == "source" else "source"
+    assert not sneak["thread"].is_alive(), (
+        f"another thread's deposit(1) to {other} was still blocked {JOIN_SECONDS:.0f} s after "
+        "transfer(source, target, 30) returned"
+    )
+    assert not sneak["slipped_in"], (
+        f"transfer(source, target, 30) called io() on {touched[0]} first; meanwhile another thread's deposit(1) to "
+        f"{other} ran to completion. Expected that deposit to wait until the transfer had finished"
+    )
+
+
+@pytest.mark.task("atomic_transfer")
 def test_a_transfer_checks_the_funds_under_the_locks(exercise):
     """Two transfers of 60 from a balance of 100: one must be refused, whenever the other comes in."""
     if not isinstance(inspect.getattr_static(exercise.Account, "balance", None), property):
