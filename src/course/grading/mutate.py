@@ -9,6 +9,10 @@ missing test, unless the exercise's survivors file accepts it with a reason
 
 Score = killed / (mutants - accepted survivors).
 
+The reference is graded first, in full: if it loses points no verdict means
+anything. A mutant's run stops at its first failed test (one lost point kills
+it), so killed mutants cost seconds; survivors cost a full graded run.
+
 `--jobs` grades that many mutants at once. The default is one per two cores
 (so 1 on a 2-core machine): the graded concurrency tests are timing-sensitive
 (provoked races, overlap, timeouts) and each confined run may itself use two
