@@ -137,3 +137,32 @@ def test_a_run_the_grader_could_not_start_is_called_the_graders_failure(course, 
     problem = report.results[0].problem
     assert report.score == 0 and "problem of the grader, not of your code" in problem and "setresuid" in problem, problem
     assert "the code under test ended the process" not in problem
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.skipif(os.geteuid() != 0, reason="files of another user can be made only as root")
+def test_what_the_sandbox_user_left_in_shared_folders_is_removed(tmp_path):
+    """Without namespaces the sandbox user's leftovers go from every folder open to everyone,
+    nested ones included (a root-owned sticky folder inside /tmp holds a user's files too)."""
+    from course.grading.sandbox import _remove_owned, _shared_writable_folders
+
+    uid = 54321
+    shared = tmp_path / "shared"
+    nested = shared / "open-to-all"
+    nested.mkdir(parents=True)
+    os.chmod(nested, 0o1777)
+    left = [shared / "left-here", nested / "left-deeper", shared / "a-folder"]
+    left[2].mkdir()
+    (left[2] / "inside").write_text("x")
+    for path in left[:2]:
+        path.write_text("x")
+    for path in left + [left[2] / "inside"]:
+        os.chown(path, uid, uid)
+    kept = shared / "someone-else"
+    kept.write_text("x")
+
+    _remove_owned(shared, uid)
+
+    assert [p for p in left if p.exists()] == []
+    assert kept.exists() and nested.exists()
+    assert {Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")} <= set(_shared_writable_folders())

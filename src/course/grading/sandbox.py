@@ -31,6 +31,7 @@ import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -411,8 +412,8 @@ class ConfinedRun:
         """Without namespaces, what the sandbox user left in shared places goes. Never raises."""
         if not self.tools.sandbox_user or self.uid is None:
             return
-        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-            _remove_owned(Path(folder), self.uid)
+        for folder in _shared_writable_folders():
+            _remove_owned(folder, self.uid)
         _remove_ipc(self.uid)
 
 
@@ -453,16 +454,52 @@ def remove_tree(path: Path) -> None:
             pass
 
 
-def _remove_owned(folder: Path, uid: int) -> None:
+@functools.cache
+def _shared_writable_folders(depth: int = 4) -> tuple[Path, ...]:
+    """Every folder anyone may write into (/tmp, /var/tmp, /dev/shm, /dev/mqueue, /run/lock
+    and whatever else this machine opens to everyone): the only places a user without a home
+    or files of its own can leave something behind. Found once, by a walk of the system's
+    folders a few levels deep (a fixed list misses what a given image opens to everyone;
+    the course's own trees and /proc, /sys are not system folders and are skipped)."""
+    skip = {"/proc", "/sys", "/work", "/home", "/root", "/course", "/opt", "/usr", "/snap"}
+    found, frontier = [], [Path("/")]
+    for _ in range(depth):
+        deeper = []
+        for folder in frontier:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.path in skip or not entry.is_dir(follow_symlinks=False):
+                        continue
+                    if entry.stat(follow_symlinks=False).st_mode & stat.S_IWOTH:
+                        found.append(Path(entry.path))  # what it holds is removed by owner
+                    else:
+                        deeper.append(Path(entry.path))
+                except OSError:
+                    continue
+        frontier = deeper
+    return tuple(found)
+
+
+def _remove_owned(folder: Path, uid: int, depth: int = 3) -> None:
+    """Remove what `uid` owns in `folder`, and in the folders there that everyone may write
+    into (a root-owned /tmp/.X11-unix holds a user's files too). Never raises."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return
     for entry in entries:
         try:
-            if entry.stat(follow_symlinks=False).st_uid != uid:
+            info = entry.stat(follow_symlinks=False)
+            is_folder = stat.S_ISDIR(info.st_mode)
+            if info.st_uid != uid:
+                if is_folder and info.st_mode & stat.S_IWOTH and depth > 0:
+                    _remove_owned(Path(entry.path), uid, depth - 1)
                 continue
-            if entry.is_dir(follow_symlinks=False):
+            if is_folder:
                 remove_tree(Path(entry.path))
             else:
                 os.unlink(entry.path)
