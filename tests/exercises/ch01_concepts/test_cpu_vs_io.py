@@ -157,7 +157,7 @@ def test_cpu_bound_results_come_back_in_item_order(exercise, mp_context):
     got = exercise.run_cpu_bound(ch01_probes.square, (x for x in items), workers=2, mp_context=mp_context)
     running = new_processes(before)
     call = f"run_cpu_bound(square, <a generator of {items}>, workers=2) under {mp_context.get_start_method()}"
-    assert plain(list(got)) == [x * x for x in items], f"{call} returned {got!r}, expected {[x * x for x in items]}"
+    assert type(got) is list and plain(got) == [x * x for x in items], f"{call} returned {got!r}, expected {[x * x for x in items]}"
     assert not running, f"{call} returned while worker processes {running} were still running"
 
 
@@ -279,7 +279,7 @@ def test_io_bound_takes_a_generator_and_leaves_no_thread_running(exercise):
     got = exercise.run_io_bound(lambda x: x + 1, (x for x in range(6)), workers=3)
     running = new_threads(before)
     call = "run_io_bound(lambda x: x + 1, <a generator of 0..5>, workers=3)"
-    assert plain(list(got)) == [1, 2, 3, 4, 5, 6], f"{call} returned {got!r}, expected [1, 2, 3, 4, 5, 6]"
+    assert type(got) is list and plain(got) == [1, 2, 3, 4, 5, 6], f"{call} returned {got!r}, expected [1, 2, 3, 4, 5, 6]"
     assert not running, f"{call} returned while these threads it started were still running: {', '.join(running)}"
 
 
