@@ -2,11 +2,15 @@
 
 `course reset ID` restores a stub from that copy: no git, no network, and the
 copy is remade from exercises/ each time the toolkit is installed, so a fixed
-stub is what a later reset gives back. An editable install (`make setup`)
-writes the copy into the source tree, where the package is imported from.
+stub is what a later reset gives back. In a git checkout the committed stub is
+copied, not the file on disk: a reinstall after the learner has edited a stub
+(a `git pull` that changed pyproject.toml) must not make their edits pristine.
+An editable install (`make setup`) writes the copy into the source tree, where
+the package is imported from.
 """
 
 import shutil
+import subprocess
 from pathlib import Path
 
 from setuptools import setup
@@ -24,7 +28,17 @@ class build_py_with_stubs(build_py):
         for stub in sorted((HERE / "exercises").glob("*/*.py")):
             copy = target / stub.relative_to(HERE / "exercises")
             copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(stub, copy)
+            copy.write_bytes(committed(stub) or stub.read_bytes())
+
+
+def committed(stub: Path) -> bytes | None:
+    """The stub as committed at HEAD, or None outside a git checkout or for an untracked file."""
+    relative = stub.relative_to(HERE).as_posix()
+    try:
+        shown = subprocess.run(["git", "-C", str(HERE), "show", f"HEAD:{relative}"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return shown.stdout if shown.returncode == 0 else None
 
 
 setup(cmdclass={"build_py": build_py_with_stubs})
