@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from course.grading.pacing import share_timeout
+from course.grading.pacing import reserve_for, share_timeout
 
 CONFTEST = """
 from course.grading.pacing import Pacing
@@ -39,12 +39,19 @@ def test_fine(course_repeat):
 
 
 def test_a_test_keeps_its_own_timeout_while_the_budget_allows_it():
-    assert share_timeout(own=20, left=110, after=56, equal_share=1.9) == 20
+    assert share_timeout(own=20, left=110, after=56, reserve=1.0, equal_share=1.9) == 20
 
 
 def test_a_test_leaves_a_reserve_to_every_later_test_but_keeps_an_equal_share():
-    assert share_timeout(own=60, left=50, after=30, equal_share=2.9) == pytest.approx(50 - 30 * 1.0)
-    assert share_timeout(own=60, left=10, after=30, equal_share=2.9) == 2.9
+    assert share_timeout(own=60, left=50, after=30, reserve=1.0, equal_share=2.9) == pytest.approx(50 - 30 * 1.0)
+    assert share_timeout(own=60, left=50, after=30, reserve=9.0, equal_share=1.5) == pytest.approx(50 - 30 * 1.5)
+    assert share_timeout(own=60, left=10, after=30, reserve=1.0, equal_share=2.9) == 2.9
+
+
+def test_the_reserve_follows_the_tests_that_passed():
+    assert reserve_for([]) == 0.25
+    assert reserve_for([0.01, 0.02, 0.03]) == 0.25, "many quick tests keep the first ones' full timeout"
+    assert reserve_for([0.5, 2.0, 40.0]) == pytest.approx(3.0), "the median: one hang does not inflate it"
 
 
 @pytest.mark.timeout(60)

@@ -30,7 +30,8 @@ import time
 import pytest
 
 REPEAT_PARAM = "course_repeat"  # the parameter course.grading.channel repeats tests with
-RESERVE_SECONDS = 1.0  # kept back for each later test: most graded tests take well under a second
+MIN_RESERVE_SECONDS = 0.25  # kept back for each later test before any test has passed
+RESERVE_FACTOR = 1.5  # later tests are expected to take this many times the median passed test
 END_MARGIN_SECONDS = 3.0  # session teardown, the last records, the sandbox's stack dump
 
 
@@ -44,11 +45,19 @@ def _repeat(item: pytest.Item) -> int:
     return int(callspec.params.get(REPEAT_PARAM, 0)) if callspec else 0
 
 
-def share_timeout(own: float, left: float, after: int, equal_share: float) -> float:
-    """A test's timeout: its own, but leaving RESERVE_SECONDS (at most an equal share)
-    to each of the `after` tests still to come, and never less than an equal share."""
-    reserve = min(equal_share, RESERVE_SECONDS) * after
-    return min(own, max(equal_share, left - reserve))
+def share_timeout(own: float, left: float, after: int, reserve: float, equal_share: float) -> float:
+    """A test's timeout: its own, but leaving `reserve` (at most an equal share) to each
+    of the `after` tests still to come, and never less than an equal share."""
+    return min(own, max(equal_share, left - min(equal_share, reserve) * after))
+
+
+def reserve_for(passed_durations: list[float]) -> float:
+    """What a later test is expected to need: from the tests that passed so far, so an
+    exercise of many quick tests does not starve its first ones (a fixed reserve did)."""
+    if not passed_durations:
+        return MIN_RESERVE_SECONDS
+    ordered = sorted(passed_durations)
+    return max(MIN_RESERVE_SECONDS, RESERVE_FACTOR * ordered[len(ordered) // 2])
 
 
 class Pacing:
@@ -61,6 +70,8 @@ class Pacing:
         self._failed: dict[str, bool] = {}
         self._timed_out: set[str] = set()
         self._total = 0
+        self._passed: list[float] = []  # durations of the tests that passed
+        self._durations: dict[str, float] = {}
         self._session: pytest.Session | None = None
         self._stop_at_first_failure = os.environ.get("COURSE_STOP_AT_FIRST_FAILURE") == "1"
 
@@ -81,7 +92,7 @@ class Pacing:
             if own:
                 after = self._total - self._position.get(item.nodeid, 0) - 1
                 equal = max(0.5, (self._budget - END_MARGIN_SECONDS) / self._total)
-                limit = share_timeout(own, self._deadline - time.monotonic(), after, equal)
+                limit = share_timeout(own, self._deadline - time.monotonic(), after, reserve_for(self._passed), equal)
                 if limit < own:
                     item.add_marker(pytest.mark.timeout(round(limit, 2)), append=False)
         self._threads_before[item.nodeid] = set(threading.enumerate())
@@ -105,6 +116,11 @@ class Pacing:
                         pytrace=False)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + report.duration
+        if report.when == "teardown":
+            total = self._durations.pop(report.nodeid)
+            if not self._failed.get(report.nodeid) and not report.failed:
+                self._passed.append(total)
         if report.failed:
             self._failed[report.nodeid] = True
             if self._stop_at_first_failure and self._session is not None:
