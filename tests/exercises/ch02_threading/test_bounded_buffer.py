@@ -41,7 +41,7 @@ from course.testing import plain, provoke_races, wait_until
 WAKE_SECONDS = 2.0
 DEADLINE_SECONDS = 0.3  # the timeout given to a call that is woken for nothing
 NUDGE_SECONDS = 0.02  # how often it is woken
-NUDGE_FOR_SECONDS = 3.0  # how long the wake-ups keep coming
+NUDGE_FOR_SECONDS = 1.5  # how long the wake-ups keep coming
 MODEL = settings(
     derandomize=True,
     max_examples=60,

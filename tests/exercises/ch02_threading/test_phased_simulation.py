@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until, yield_point
 
-RETURN_SECONDS = 10.0
+RETURN_SECONDS = 5.0
 QUIET_SECONDS = 0.4  # how long simulate() has to return early, if it does not wait for its workers
 MODEL = settings(
     derandomize=True,

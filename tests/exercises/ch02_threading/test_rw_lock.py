@@ -352,46 +352,58 @@ def test_readers_never_see_a_half_written_record(exercise):
     )
 
 
+def refused_release(exercise, holder_kind, release, intruder_kind):
+    """Another thread holds the lock; this thread calls `release` on it, then an intruder tries to get in.
+
+    Returns (what the release did, whether the intruder got in while the holder was inside).
+    Cleans up without waiting long: a lock the release broke may never let its threads go.
+    """
+    lock, room = exercise.RWLock(), Room()
+    holder = (reader if holder_kind == "reader" else writer)(lock, room, holder_kind)
+    holder.start()
+    helpers, intruded = [holder], None
+    try:
+        assert room.inside(1, REACH_SECONDS), f"the {holder_kind} never got the lock"
+        try:
+            getattr(lock, release)()
+            did = "returned"
+        except RuntimeError:
+            did = "raised RuntimeError"
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            did = f"raised {error!r}"
+        intruder = (reader if intruder_kind == "reader" else writer)(lock, room, intruder_kind)
+        intruder.start()
+        helpers.append(intruder)
+        intruded = room.inside(2, QUIET_SECONDS)
+    finally:
+        room.open_all()
+        join_all(helpers, 1.0)
+    return did, intruded
+
+
 @pytest.mark.task("exclusive_writer")
 def test_a_release_read_by_a_thread_that_holds_nothing_is_refused(exercise):
-    lock, room = exercise.RWLock(), Room()
-    holder = reader(lock, room, "reader")
-    holder.start()
-    late_writer = None
-    try:
-        assert room.inside(1, REACH_SECONDS), "the reader never got the lock"
-        with pytest.raises(RuntimeError):
-            lock.release_read()  # this thread holds nothing
-        late_writer = writer(lock, room, "writer")
-        late_writer.start()
-        intruded = room.inside(2, QUIET_SECONDS)
-        assert not intruded, (
-            "another thread held the lock for reading; this thread, holding nothing, called release_read() "
-            "(it raised RuntimeError), and then a writer got in while the reader was still inside, expected it to wait"
-        )
-    finally:
-        finish(room, holder, *([late_writer] if late_writer else []))
+    did, intruded = refused_release(exercise, "reader", "release_read", "writer")
+    assert did == "raised RuntimeError", (
+        f"another thread held the lock for reading; release_read() in this thread, which holds nothing, {did}, "
+        "expected RuntimeError"
+    )
+    assert not intruded, (
+        "another thread held the lock for reading; this thread, holding nothing, called release_read() "
+        "(it raised RuntimeError), and then a writer got in while the reader was still inside, expected it to wait"
+    )
 
 
 @pytest.mark.task("exclusive_writer")
 def test_a_release_write_by_another_thread_is_refused(exercise):
-    lock, room = exercise.RWLock(), Room()
-    holder = writer(lock, room, "writer")
-    holder.start()
-    late_reader = None
-    try:
-        assert room.inside(1, REACH_SECONDS), "the writer never got the lock"
-        with pytest.raises(RuntimeError):
-            lock.release_write()  # the writer is another thread
-        late_reader = reader(lock, room, "reader")
-        late_reader.start()
-        intruded = room.inside(2, QUIET_SECONDS)
-        assert not intruded, (
-            "another thread held the lock for writing; this thread called release_write() (it raised RuntimeError), "
-            "and then a reader got in while the writer was still inside, expected it to wait"
-        )
-    finally:
-        finish(room, holder, *([late_reader] if late_reader else []))
+    did, intruded = refused_release(exercise, "writer", "release_write", "reader")
+    assert did == "raised RuntimeError", (
+        f"another thread held the lock for writing; release_write() in this thread {did}, expected RuntimeError"
+    )
+    assert not intruded, (
+        "another thread held the lock for writing; this thread called release_write() (it raised RuntimeError), "
+        "and then a reader got in while the writer was still inside, expected it to wait"
+    )
 
 
 # ---- task 4: writers are not starved ----------------------------------------------------------
