@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from course.testing import plain, provoke_races, yield_point
 
 # Reproducible and quick: the same examples in every run, no example database, no shrinking.
-EXAMPLES = settings(derandomize=True, max_examples=40, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+EXAMPLES = settings(derandomize=True, max_examples=25, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 SNEAK_WAIT = 1.0  # how long a paused increment gives another thread to slip in

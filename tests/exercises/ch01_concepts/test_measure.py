@@ -15,7 +15,7 @@ from course.testing import plain
 
 # Reproducible and quick: the same examples in every run, no example database,
 # and no shrinking (the hand-picked cases already show the small failures).
-EXAMPLES = settings(derandomize=True, max_examples=40, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+EXAMPLES = settings(derandomize=True, max_examples=25, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Durations a fake clock can add exactly enough for approx(): 0.5 ms to 1000 s.
