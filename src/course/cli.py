@@ -67,6 +67,8 @@ def _verify_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="*", help="exercise or chapter ids (default: all)")
     parser.add_argument("--repeat", type=int, help="override every exercise's repeat count")
     parser.add_argument("--rounds", type=int, default=1, help="run the whole verification this many times")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="checks graded at once, each in its own sandboxed run (default 1; CI uses 2 on 2 cores)")
 
 
 @dataclass(frozen=True)

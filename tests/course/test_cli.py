@@ -167,3 +167,15 @@ def test_verify_passes_and_names_an_offender_when_a_solution_is_replaced_by_its_
     bad = course(course_copy, "verify", "adder")
     assert bad.returncode == 1
     assert "offender: adder solution" in bad.stderr
+
+
+@pytest.mark.timeout(240)
+def test_verify_in_parallel_gives_the_same_checks_in_the_same_order(course_copy):
+    from course.grading.verify import verify
+
+    course_catalogue = catalogue.load(course_copy)
+    exercises = course_catalogue.select([])
+    serial = verify(course_catalogue, exercises)
+    parallel = verify(course_catalogue, exercises, jobs=3)
+    assert [(c.exercise.id, c.subject, c.ok) for c in parallel] == [(c.exercise.id, c.subject, c.ok) for c in serial]
+    assert all(c.ok for c in parallel), [c.detail for c in parallel if not c.ok]

@@ -102,7 +102,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for round_number in range(args.rounds):
         if args.rounds > 1:
             console.print(f"[bold]round {round_number + 1} of {args.rounds}[/]")
-        failures += [c for c in verify(catalogue, exercises, repeats=args.repeat, on_check=show) if not c.ok]
+        failures += [c for c in verify(catalogue, exercises, repeats=args.repeat, on_check=show, jobs=args.jobs) if not c.ok]
     console.print(f"{len(exercises)} exercise(s) verified in {time.monotonic() - started:.0f} s")
     for check in failures:
         errors.print(f"[red]offender:[/] {check.exercise.id} {check.subject}: {escape(check.detail)}", soft_wrap=True)

@@ -9,6 +9,8 @@ only sometimes fails means the tests are too weak to grade it).
 from __future__ import annotations
 
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -73,20 +75,27 @@ def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None
 
 
 def verify(catalogue: Catalogue, exercises: list[Exercise], *, repeats: int | None = None,
-           on_check: Callable[[Check], None] | None = None) -> list[Check]:
-    checks = []
+           on_check: Callable[[Check], None] | None = None, jobs: int = 1) -> list[Check]:
+    """Every check of every exercise; `jobs` checks run at once, each in its own sandboxed
+    run (the threads here only wait for them). Checks are reported as they finish and
+    returned in a stable order: exercise by exercise, solution, stub, then variants."""
+    planned: list[Callable[[], Check]] = []
     for exercise in exercises:
-        jobs = [lambda: check_solution(catalogue, exercise, repeats), lambda: check_stub(catalogue, exercise, repeats)]
+        planned += [lambda e=exercise: check_solution(catalogue, e, repeats),
+                    lambda e=exercise: check_stub(catalogue, e, repeats)]
         variants = catalogue.buggy_variants(exercise)
-        jobs += [lambda v=v: check_buggy(catalogue, v, repeats) for v in variants]
-        for job in jobs:
-            check = job()
-            checks.append(check)
-            if on_check:
-                on_check(check)
+        planned += [lambda v=v: check_buggy(catalogue, v, repeats) for v in variants]
         if not variants:
             missing = Check(exercise, "buggy variants", False, f"none in tests/buggy/{exercise.chapter}/{exercise.module}__*.py", None)
-            checks.append(missing)
-            if on_check:
-                on_check(missing)
-    return checks
+            planned.append(lambda missing=missing: missing)
+    lock = threading.Lock()
+
+    def run(job: Callable[[], Check]) -> Check:
+        check = job()
+        if on_check:
+            with lock:
+                on_check(check)
+        return check
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(run, planned))
