@@ -38,7 +38,7 @@ MODEL = settings(
 
 HOLD_SECONDS = 5.0  # a download waits at most this long for its gate
 QUIET_SECONDS = 0.4  # how long an extra download has to show up, if the bound leaks
-REACH_SECONDS = 3.0  # how long the expected number of downloads has to get in flight
+REACH_SECONDS = 2.0  # how long the expected number of downloads has to get in flight
 
 
 class DownloadError(Exception):

@@ -30,7 +30,7 @@ import pytest
 from course.testing import Overlap, provoke_races, wait_until, yield_point
 
 HOLD_SECONDS = 5.0  # a holder waits at most this long for its gate
-REACH_SECONDS = 3.0  # how long the expected holders have to get in
+REACH_SECONDS = 2.0  # how long the expected holders have to get in
 QUIET_SECONDS = 0.4  # how long an intruder has to show up, if the lock leaks
 
 
