@@ -289,7 +289,7 @@ def test_io_bound_with_no_items_returns_an_empty_list(exercise):
     assert plain(list(got)) == [], f"run_io_bound(lambda x: x, [], workers=2) returned {got!r}, expected []"
 
 
-HOLD_SECONDS = 0.3  # how long a call waits for every call to have started (it never happens with a pool of `workers`)
+HOLD_SECONDS = 0.2  # how long a call waits for every call to have started (it never happens with a pool of `workers`)
 
 
 @pytest.mark.task("io_in_threads")
