@@ -168,3 +168,22 @@ def test_student_code_cannot_rewrite_the_graded_tests(tmp_path):
     results = {r.exercise.id: r for r in grade(course, list(course.exercises), tree).results}
     assert test_file.read_text() == original, "student code rewrote a graded test file"
     assert results["adder"].score == 0 and results["counter"].score == 0
+
+
+@pytest.mark.timeout(120)
+def test_a_hung_test_costs_only_itself_and_the_tests_after_it_still_run(course, tmp_path):
+    """A hang the per-test timeout cannot interrupt (its alarm ignored) stalls the run; the
+    grader stops it, fails that test only, and runs the rest in a fresh run."""
+    from course.grading import grade_exercise, stage
+    from course.grading.sandbox import Limits
+
+    adder = course.exercise("adder")
+    staged = stage(student_tree(tmp_path, HOSTILE / "hangs_beyond_reach.py"), [adder], tmp_path / "staged")
+    started = time.monotonic()
+    result = grade_exercise(course, adder, staged, limits=Limits(wall_clock=60, stall=3))
+    assert time.monotonic() - started < 40
+    positive, negative = result.tasks
+    assert (positive.earned, negative.earned) == (0, 2), [(t.task.id, [x.message[:200] for x in t.failures]) for t in result.tasks]
+    hung = [t for t in positive.failures if "This test hung" in t.message]
+    assert hung and all("test_adds_positive_numbers" in t.id for t in hung)
+    assert all(t.passed for t in positive.tests if "test_adds_fractions" in t.id)

@@ -8,6 +8,7 @@ result has failed; the other exercises are graded as usual.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -22,7 +23,7 @@ import course
 from course.catalogue import Catalogue, Exercise
 from course.grading.channel import checked_records
 from course.grading.results import ExerciseResult, Report, TaskResult, TestResult
-from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree
+from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree, stall_message
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 MAX_SOURCE_BYTES = 2 * 2**20  # a student's file; the grader compiles it once to report syntax errors
@@ -103,13 +104,63 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
     if problem := _syntax_problem(module_file):
         return ExerciseResult(exercise, empty, problem=problem, repeats=repeats)
 
-    limits = limits or Limits(wall_clock=exercise.timeout)
+    limits = limits or Limits(wall_clock=exercise.timeout, stall=stall_limit(exercise))
     try:
-        outcome, key = _run(catalogue, exercise, module_file, repeats, limits, protect)
+        records, outcome = _run_until_judged(catalogue, exercise, module_file, repeats, limits, protect)
     except Exception as error:  # the grader's own failure costs this exercise only, and says so
         return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
                                                        f"{type(error).__name__}: {error}", repeats=repeats)
-    return _score(exercise, checked_records(key, outcome.result_data), outcome, repeats)
+    return _score(exercise, records, outcome, repeats)
+
+
+MAX_RESUMES = 6  # fresh runs after hung tests, per exercise
+
+
+def stall_limit(exercise: Exercise) -> float:
+    """How long a run may report nothing before it counts as hung: one test's own timeout,
+    plus room for its teardown and the leak check after it."""
+    return exercise.test_timeout * 1.5 + 10
+
+
+def _run_until_judged(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: int, limits: Limits,
+                      protect: tuple[Path, ...]) -> tuple[list[dict], object]:
+    """Run the exercise; when a test hangs (its run reports nothing for `limits.stall`), that
+    test fails and the tests after it run in a fresh run, so one hang costs one test, not
+    the exercise. The wall clock still bounds every run, and all of them together."""
+    records: list[dict] = []
+    judged: list[str] = []
+    total_deadline = time.monotonic() + 2 * limits.wall_clock
+    for _ in range(MAX_RESUMES + 1):
+        outcome, key = _run(catalogue, exercise, module_file, repeats, limits, protect, skip=judged)
+        run_records = checked_records(key, outcome.result_data)
+        if not records:
+            records = run_records
+        else:  # the first run's `collected` lists every test; later runs add verdicts
+            records += [r for r in run_records if r["type"] not in ("collected", "started")]
+        unjudged = _unjudged(records, judged)
+        if not limits.stall or outcome.stopped_because != stall_message(limits.stall) or not unjudged or stop_at_first_failure():
+            break
+        hung = unjudged[0]
+        records.append({"type": "result", "id": hung, "passed": False, "message": (
+            f"This test hung: {outcome.stopped_because}. The run was stopped and the tests after it ran in a fresh run. "
+            f"Every thread's stack when it was stopped:\n{outcome.output[-3000:]}")})
+        judged = [r["id"] for r in records if r["type"] == "result"]
+        remaining = total_deadline - time.monotonic()
+        if remaining < limits.stall:
+            break
+        limits = dataclasses.replace(limits, wall_clock=min(limits.wall_clock, remaining))
+    return records, outcome
+
+
+def stop_at_first_failure() -> bool:
+    """`course mutate` wants a verdict, not every test: one hung test already kills a mutant."""
+    return os.environ.get("COURSE_STOP_AT_FIRST_FAILURE") == "1"
+
+
+def _unjudged(records: list[dict], judged: list[str]) -> list[str]:
+    collected = next((r["tests"] for r in records if r["type"] == "collected"), [])
+    verdicts = {r["id"] for r in records if r["type"] == "result"} | set(judged)
+    return [entry["id"] for entry in collected if entry["id"] not in verdicts]
 
 
 def hidden_from_students(catalogue: Catalogue) -> tuple[Path, ...]:
@@ -118,7 +169,7 @@ def hidden_from_students(catalogue: Catalogue) -> tuple[Path, ...]:
 
 
 def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: int, limits: Limits,
-         protect: tuple[Path, ...]):
+         protect: tuple[Path, ...], skip: list[str] = ()):
     """One confined run of one exercise, on a private copy of that exercise's file only:
     no other exercise or student shares the tree the run sees."""
     key = secrets.token_bytes(32)
@@ -149,6 +200,7 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
                 "--test-timeout", f"{exercise.test_timeout:g}",
                 "--budget", f"{limits.wall_clock:g}",
                 *(f"--rlimit={limit}" for limit in place.rlimits),
+                *(f"--skip={node_id}" for node_id in skip),
             ]
 
         need = (catalogue.root, Path(sys.prefix), Path(sys.base_prefix), Path(course.__file__).resolve().parent.parent)

@@ -60,6 +60,11 @@ class Limits:
     output_bytes: int = 64 * 1024
     result_bytes: int = 4 * 1024**2  # the results pipe: what lies beyond is never read
     file_bytes: int = 64 * 1024**2  # RLIMIT_FSIZE, and the size of each private tmpfs
+    stall: float | None = None  # stop a run whose results pipe stayed silent this long (a hung test)
+
+
+def stall_message(seconds: float) -> str:
+    return f"no test finished for {seconds:g} s: a test hung"
 
 
 @dataclass
@@ -142,8 +147,10 @@ class _Capped:
     def __init__(self, budget: int):
         self.budget = budget
         self.data = bytearray()
+        self.last_activity = time.monotonic()  # a run that reports nothing for long has hung
 
     def add(self, chunk: bytes) -> None:
+        self.last_activity = time.monotonic()
         room = self.budget - len(self.data)
         if room > 0:
             self.data += chunk[:room]
@@ -317,6 +324,7 @@ class ConfinedRun:
             process.stdin.close()
         except OSError:
             pass
+        self._results = results
         try:
             self._watch(process, started, cgroup)
         finally:
@@ -382,6 +390,10 @@ class ConfinedRun:
             return leader
         return children[0].pid if children else leader
 
+    def _stalled(self) -> bool:
+        results = getattr(self, "_results", None)
+        return bool(self.limits.stall and results and time.monotonic() - results.last_activity > self.limits.stall)
+
     def _watch(self, process: subprocess.Popen, started: float, cgroup: Path | None) -> None:
         deadline = started + self.limits.wall_clock
         while process.poll() is None:
@@ -391,8 +403,9 @@ class ConfinedRun:
                 self.stopped_because = f"it started more than {self.limits.max_processes} processes and threads (a fork bomb?)"
             elif memory > self.limits.memory_bytes:
                 self.stopped_because = f"its processes used more than {self.limits.memory_bytes // 2**20} MiB of memory"
-            elif time.monotonic() > deadline:
-                self.stopped_because = f"it ran past its time limit of {self.limits.wall_clock:g} s"
+            elif time.monotonic() > deadline or self._stalled():
+                self.stopped_because = (f"it ran past its time limit of {self.limits.wall_clock:g} s"
+                                        if time.monotonic() > deadline else stall_message(self.limits.stall))
                 try:
                     os.kill(self._interpreter(process.pid), signal.SIGUSR1)
                 except OSError:
