@@ -216,7 +216,7 @@ def test_a_lambda_or_closure_for_a_remote_backend_is_a_clear_type_error(exercise
 @pytest.mark.parametrize("backend", LOCAL)
 @ORACLE
 @given(
-    items=st.lists(st.integers(-1000, 1000), max_size=50),
+    items=st.lists(st.integers(-1000, 1000), min_size=1, max_size=50),  # empty: checked last, with a deadline
     chunksize=st.one_of(st.none(), st.integers(1, 9)),
     workers=st.integers(1, 3),
     ordered=st.booleans(),
