@@ -43,7 +43,8 @@ class Account:
 
     @property
     def balance(self) -> int:
-        """The current balance."""
+        """The current balance, never one halfway through a transfer: while a
+        transfer involving this account is halfway, this waits for it to finish."""
         raise NotImplementedError("TODO: return the balance")
 
     def deposit(self, amount: int) -> None:

@@ -52,7 +52,8 @@ class Account:
 
     @property
     def balance(self) -> int:
-        """The current balance."""
+        """The current balance, never one halfway through a transfer: while a
+        transfer involving this account is halfway, this waits for it to finish."""
         with self._lock:
             return self._balance
 

@@ -401,12 +401,20 @@ SNEAK_SECONDS = 0.5  # how long a transfer halfway through gives another thread'
 
 
 @pytest.mark.task("atomic_transfer")
-def test_nothing_slips_in_halfway_through_a_transfer(exercise):
-    """Between taking the money out of one account and putting it into the other, that account stays locked."""
+@pytest.mark.parametrize("operation", ["deposit(1)", "balance"])
+def test_nothing_slips_in_halfway_through_a_transfer(exercise, operation):
+    """Between taking the money out of one account and putting it into the other, that
+    account stays locked: neither a deposit nor a look at its balance gets in."""
     transferring = threading.current_thread()
     touched: list[str] = []
     accounts: dict[str, object] = {}
     sneak: dict[str, object] = {}
+
+    def sneaky(account) -> None:
+        if operation == "balance":
+            sneak["seen"] = account.balance
+        else:
+            account.deposit(1)
 
     def io_for(name):
         def io():
@@ -418,7 +426,8 @@ def test_nothing_slips_in_halfway_through_a_transfer(exercise):
             # The transfer has moved on to the second account: the first must still be locked.
             done = threading.Event()
             first = accounts[touched[0]]
-            sneak["thread"] = threading.Thread(target=lambda: (first.deposit(1), done.set()), name="sneaky-deposit", daemon=True)
+            sneak["thread"] = threading.Thread(target=lambda: (sneaky(first), done.set()), name=f"sneaky-{operation}",
+                                               daemon=True)
             sneak["thread"].start()
             sneak["slipped_in"] = done.wait(SNEAK_SECONDS)
 
@@ -434,18 +443,21 @@ def test_nothing_slips_in_halfway_through_a_transfer(exercise):
     assert "thread" in sneak, (
         f"transfer(source, target, 30) called io() on {touched or 'neither account'}, expected once on each account"
     )
-    assert not sneak["thread"].is_alive(), (
-        f"another thread's deposit(1) to {touched[0]} was still blocked {JOIN_SECONDS:.0f} s after "
-        "transfer(source, target, 30) returned"
-    )
+    what = f"another thread's {operation} on {touched[0]}"
+    assert not sneak["thread"].is_alive(), f"{what} was still blocked {JOIN_SECONDS:.0f} s after transfer(source, target, 30) returned"
     assert not sneak["slipped_in"], (
         f"transfer(source, target, 30) called io() on {touched[0]} and then on {touched[1]}; between the two, "
-        f"another thread's deposit(1) to {touched[0]} ran to completion. Expected that deposit to wait until "
-        "the transfer had finished"
+        f"{what} ran to completion" + (f" (it saw {sneak['seen']})" if "seen" in sneak else "")
+        + ". Expected it to wait until the transfer had finished"
     )
-    expected = (71, 30) if touched[0] == "source" else (70, 31)
+    if operation == "balance":
+        expected = (70, 30)
+        after = expected[0] if touched[0] == "source" else expected[1]
+        assert plain(sneak["seen"]) == after, f"{what} saw {sneak['seen']!r}, expected {after} (after the transfer)"
+    else:
+        expected = (71, 30) if touched[0] == "source" else (70, 31)
     assert plain((source.balance, target.balance)) == expected, (
-        f"transfer(source, target, 30) from 100 to 0 and a deposit of 1 to {touched[0]} left the balances "
+        f"transfer(source, target, 30) from 100 to 0 and {what} left the balances "
         f"{(source.balance, target.balance)}, expected {expected}"
     )
 
