@@ -56,7 +56,11 @@ RUN if [ "$BUILD_BOOK" = "1" ]; then course book; else echo "book not built (BUI
 RUN useradd --create-home --uid 1000 course \
     && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group course-sandbox \
     && mkdir -p /results /submissions \
-    && chmod -R a+rX /course
+    && chmod -R a+rX /course \
+    && chmod -R go-rwx /course/solutions /course/tests/buggy
+# The reference solutions and known-wrong variants stay readable by root only: the grader
+# (root) never needs them to grade, and without namespaces (no CAP_SYS_ADMIN here) nothing
+# else would keep the sandbox user, who runs the students' code, from reading them.
 USER course
 
 ENTRYPOINT ["course"]

@@ -12,11 +12,13 @@ compose key this script does not know is an error, never silently dropped.
 
 The class, graded in this order so the hostile student runs first:
 
-- 1-hostile: at import, attacks everyone after it (a daemon that overwrites every
-  Python file it can reach, a file planted in every folder it may write, a `.pth`
-  in the sandbox user's and the services' user's site-packages, /dev/shm filled, System V shared memory
-  left allocated, writes into the other students' folders and the reports, a
-  forged result line on every descriptor), on top of the stub's functions;
+- 1-hostile: at import, takes the reference solution if it can read it, then
+  attacks everyone after it (a daemon that overwrites every Python file it can
+  reach, a file planted in every folder it may write, a `.pth` in the sandbox
+  user's and the services' user's site-packages, /dev/shm filled, System V
+  shared memory left allocated, writes into the other students' folders and the
+  reports, a forged result line on every descriptor), on top of the stub's
+  functions;
 - 2-correct: the reference solutions of amdahl and bank_account;
 - 3-stub: the untouched stubs, the baseline the hostile student may not beat;
 - 4-wrong: a known-wrong amdahl variant (its LOSES tasks) and the bank_account solution.
@@ -227,6 +229,12 @@ def _forge():
             pass
     print("0" * 64, json.dumps({"type": "done"}), flush=True)
 
+def _take_the_solution():  # the reference solution, if the image lets the student read it
+    import glob
+    for path in glob.glob("/course/solutions/*/" + os.path.basename(__file__)):
+        with open(path) as handle:
+            exec(compile(handle.read(), path, "exec"), globals())
+
 def _daemon():  # outlives this run and keeps rewriting every file it can reach
     if os.fork() == 0:
         try:
@@ -240,7 +248,8 @@ def _daemon():  # outlives this run and keeps rewriting every file it can reach
         finally:
             os._exit(0)
 
-for _attack in (_plant_files, _plant_pth, _fill_shm, _sysv_shm, _reach_others, _forge, _daemon):
+for _attack in (_take_the_solution, _plant_files, _plant_pth, _fill_shm, _sysv_shm, _reach_others, _forge,
+                _daemon):
     try:
         _attack()
     except BaseException:
