@@ -31,7 +31,7 @@ ATTACKS = [
     "forge_gc_key.py", "forge_frame_walk.py", "forge_traceback_frames.py", "forge_patched_json.py",
     "forge_trace_function.py", "forge_ctypes_memory.py", "copies_the_solution.py", "sinks_the_neighbour.py",
     "leaves_things_behind.py", "reaches_the_network.py", "rewrites_its_limits.py", "floods_the_result_pipe.py",
-    "nests_folders.py",
+    "nests_folders.py", "forge_by_finalizer.py",
 ]
 
 assert os.geteuid() == 0, "these tests check the root grader (CI and the classroom run as root)"

@@ -32,6 +32,8 @@ import types
 from pathlib import Path
 from typing import Any, Iterator
 
+import _pytest.main
+import _pytest.runner
 import pytest
 
 from course.grading.tamper import Snapshot
@@ -154,6 +156,28 @@ def _failure_text(report: pytest.TestReport) -> str:
     return text[:MESSAGE_LIMIT * 2]
 
 
+# Taken when the child imports this module, before any student code runs.
+_LOGGING_CODE = _pytest.runner.call_and_report.__code__
+_LOOP_CODE = _pytest.main.pytest_runtestloop.__code__
+
+
+def _logged_by_pytest(report: pytest.TestReport) -> bool:
+    """True only when pytest's own runner is logging this very report, for the item its
+    main loop is running: the innermost `call_and_report` frame holds `report` and the
+    loop's current item. Trusted code can be made to call the hook by student code (a
+    weakref finalizer fires inside whatever trusted code allocates), with a report the
+    student built; such a call has no runner frame holding that report."""
+    frame, logging_frame = sys._getframe(1), None
+    while frame is not None:
+        if frame.f_code is _LOGGING_CODE and logging_frame is None:
+            logging_frame = frame
+        elif frame.f_code is _LOOP_CODE:
+            return (logging_frame is not None and logging_frame.f_locals.get("report") is report
+                    and logging_frame.f_locals.get("item") is frame.f_locals.get("item"))
+        frame = frame.f_back
+    return False
+
+
 class ReportingPlugin:
     """Sends `collected`, one `result` per test, and `done`; repeats each test N times."""
 
@@ -211,6 +235,8 @@ class ReportingPlugin:
             self._sender.send({"type": "collect-error", "message": str(report.longrepr)[:MESSAGE_LIMIT]})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not _logged_by_pytest(report):
+            return  # a report pytest did not make for the test it is running is no verdict
         phases = self._phases.setdefault(report.nodeid, [])
         phases.append(report)
         if report.when != "teardown":

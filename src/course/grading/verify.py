@@ -74,6 +74,15 @@ def check_buggy(catalogue: Catalogue, variant: BuggyVariant, repeats: int | None
     return Check(variant.exercise, variant.name, not kept, detail, result)
 
 
+def shares_one_sandbox_user() -> bool:
+    """Without namespaces every run is the one sandbox user, and a run's clean-up takes
+    all of that user's processes and files: such runs must not overlap."""
+    from course.grading.sandbox import available_tools
+
+    tools = available_tools()
+    return not tools.namespaces and tools.sandbox_user is not None
+
+
 def verify(catalogue: Catalogue, exercises: list[Exercise], *, repeats: int | None = None,
            on_check: Callable[[Check], None] | None = None, jobs: int = 1) -> list[Check]:
     """Every check of every exercise; `jobs` checks run at once, each in its own sandboxed
@@ -88,6 +97,8 @@ def verify(catalogue: Catalogue, exercises: list[Exercise], *, repeats: int | No
         if not variants:
             missing = Check(exercise, "buggy variants", False, f"none in tests/buggy/{exercise.chapter}/{exercise.module}__*.py", None)
             planned.append(lambda missing=missing: missing)
+    if jobs > 1 and shares_one_sandbox_user():
+        jobs = 1  # runs of one shared user would clean up (kill, delete) each other's work
     lock = threading.Lock()
 
     def run(job: Callable[[], Check]) -> Check:
