@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from course.testing import Overlap, plain
+from course.testing import Overlap, assert_rejected, plain
 
 # The probes must be importable by name in spawn and forkserver children, which
 # inherit this process's sys.path: put this folder on it before importing them.
@@ -96,17 +96,6 @@ def test_classify_measures_cpu_time_by_default(exercise):
         f"classify(a call that waits 0.1 s on an Event) returned {got!r}, expected 'io-bound': "
         "with the default clocks, waiting must cost wall time but (almost) no CPU time"
     )
-
-
-def assert_rejected(description, call):
-    """`call()` must raise ValueError; say what it did instead."""
-    try:
-        got = call()
-    except ValueError:
-        return
-    except Exception as error:  # the wrong kind of error: name it
-        pytest.fail(f"{description} raised {type(error).__name__}: {error}; expected ValueError", pytrace=False)
-    pytest.fail(f"{description} returned {got!r}; expected ValueError", pytrace=False)
 
 
 @pytest.mark.task("classify")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from course.testing import plain
+from course.testing import assert_rejected, plain
 
 # Reproducible and quick: the same examples in every run, no example database,
 # and no shrinking (the hand-picked cases already show the small failures).
@@ -27,17 +27,6 @@ def summary_oracle(times):
     """The Summary the docstring describes, computed the plain way."""
     median = statistics.median(times)
     return (median, min(times), max(times), (max(times) - min(times)) / median)
-
-
-def assert_rejected(description, call):
-    """`call()` must raise ValueError; say what it did instead."""
-    try:
-        got = call()
-    except ValueError:
-        return
-    except Exception as error:  # the wrong kind of error: name it
-        pytest.fail(f"{description} raised {type(error).__name__}: {error}; expected ValueError", pytrace=False)
-    pytest.fail(f"{description} returned {got!r}; expected ValueError", pytrace=False)
 
 
 class FakeClock:
