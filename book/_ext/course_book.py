@@ -23,7 +23,7 @@ tests/book/test_pages.py runs the same `page_problems` on every page without a b
 
 from __future__ import annotations
 
-import ast
+import json
 import re
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from sphinx.util.docutils import SphinxDirective
 logger = logging.getLogger(__name__)
 
 MAX_WIDTH = 88
+MISTAKES_FILE = "mistakes.json"  # in a student release: the mistakes, no variants
 FORBIDDEN_TREES = ("solutions/", "tests/buggy/")
 PART_OPTIONS = (":pyobject:", ":lines:", ":start-at:", ":start-after:")
 # ```{literalinclude} PATH  (or :::{literalinclude}), then its :option: lines.
@@ -95,17 +96,6 @@ def check_page_source(app, docname: str, source: list[str]) -> None:
         logger.warning("%s: %s", path.name, problem, type="course", location=docname)
 
 
-def first_line(path: Path) -> str:
-    """The first line of a buggy variant's docstring, without its 'Buggy:' prefix.
-
-    Only the docstring is read (by parsing, not importing): the variant's code never
-    reaches the page.
-    """
-    docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
-    line = docstring.strip().splitlines()[0] if docstring.strip() else path.stem
-    return re.sub(r"^(Known-)?buggy:\s*", "", line, flags=re.I).strip()
-
-
 def _paragraph(*parts) -> nodes.paragraph:
     paragraph = nodes.paragraph()
     for part in parts:
@@ -163,22 +153,32 @@ class ExercisesDirective(SphinxDirective):
 
 
 class MistakesDirective(SphinxDirective):
-    """One line per known-buggy variant of the chapter's exercises: the mistake, in words."""
+    """One line per known-buggy variant of the chapter's exercises: the mistake, in words.
+
+    Read from tests/buggy/ (the first line of each variant's docstring, parsed, never
+    imported); a student release ships no variants, only book/mistakes.json, the same
+    lines written by `course release`.
+    """
 
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        catalogue = _catalogue()
         chapter = self.arguments[0]
-        items = nodes.bullet_list()
-        for exercise in catalogue.chapter_exercises(chapter):
-            for variant in catalogue.buggy_variants(exercise):
-                self.env.note_dependency(str(variant.path))
-                items += nodes.list_item(
-                    "", _paragraph(nodes.literal(text=exercise.id), ": ", first_line(variant.path))
-                )
-        if not len(items):
+        shipped = Path(self.env.srcdir) / MISTAKES_FILE
+        if shipped.is_file():
+            self.env.note_dependency(str(shipped))
+            found = json.loads(shipped.read_text(encoding="utf-8")).get(chapter, [])
+        else:
+            catalogue = _catalogue()
+            for exercise in catalogue.chapter_exercises(chapter):
+                for variant in catalogue.buggy_variants(exercise):
+                    self.env.note_dependency(str(variant.path))
+            found = catalogue.mistakes(chapter)
+        if not found:
             raise self.error(f"no buggy variant found for chapter {chapter!r}")
+        items = nodes.bullet_list()
+        for exercise_id, mistake in found:
+            items += nodes.list_item("", _paragraph(nodes.literal(text=exercise_id), ": ", mistake))
         return [items]
 
 

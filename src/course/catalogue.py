@@ -90,6 +90,17 @@ class BuggyVariant:
     def name(self) -> str:
         return self.path.stem
 
+    @property
+    def mistake(self) -> str:
+        """The mistake in words: the first line of the variant's docstring, without 'Buggy:'.
+
+        Read by parsing, never importing: the book's "Common mistakes" and a student
+        release (which ships no variant) show this line, never the variant's code.
+        """
+        docstring = ast.get_docstring(ast.parse(self.path.read_text(encoding="utf-8"))) or ""
+        line = docstring.strip().splitlines()[0] if docstring.strip() else self.name
+        return re.sub(r"^(Known-)?buggy:\s*", "", line, flags=re.I).strip()
+
     def source(self, solutions: Path) -> str:
         if not self.patch:
             return self.path.read_text(encoding="utf-8")
@@ -168,6 +179,14 @@ class Catalogue:
 
     def test_file(self, exercise: Exercise) -> Path:
         return self.root / "tests" / "exercises" / exercise.chapter / f"test_{exercise.module}.py"
+
+    def mistakes(self, chapter_id: str) -> list[tuple[str, str]]:
+        """(exercise id, the mistake in words) for each known-buggy variant of a chapter."""
+        return [
+            (exercise.id, variant.mistake)
+            for exercise in self.chapter_exercises(chapter_id)
+            for variant in self.buggy_variants(exercise)
+        ]
 
     def buggy_variants(self, exercise: Exercise) -> list[BuggyVariant]:
         folder = self.root / "tests" / "buggy" / exercise.chapter
@@ -310,8 +329,11 @@ class _Reader:
 
 
 def _check_files(catalogue: Catalogue, exercise: Exercise) -> None:
+    """The stub, the solution and the graded tests exist. A course with no solutions/ at
+    all is a student release (`course release`): its stubs and tests are checked."""
     entry = f"{catalogue.path}: exercise {exercise.id!r}: field 'module'"
-    for tree in ("exercises", "solutions"):
+    trees = ("exercises", "solutions") if (catalogue.root / "solutions").is_dir() else ("exercises",)
+    for tree in trees:
         if not (catalogue.root / tree / exercise.relpath()).is_file():
             raise CatalogueError(f"{entry}: {tree}/{exercise.relpath()} does not exist")
     test_file = catalogue.test_file(exercise)

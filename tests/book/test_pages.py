@@ -144,7 +144,7 @@ def test_every_figure_cell_has_a_caption_a_name_and_alt_text(chapter):
 def test_common_mistakes_come_from_every_buggy_variant_docstring():
     for exercise in CATALOGUE.exercises:
         for variant in CATALOGUE.buggy_variants(exercise):
-            line = course_book.first_line(variant.path)
+            line = variant.mistake
             assert line and line != variant.path.stem, f"{variant.path} has no docstring to describe its mistake"
             assert not line.lower().startswith("buggy"), line
 
