@@ -52,6 +52,8 @@ def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
     parser.add_argument("--output", help="write the report to this file")
     parser.add_argument("--repeat", type=int, help="override every exercise's repeat count")
+    parser.add_argument("--require-full-marks", action="store_true",
+                        help="exit 1 unless every exercise graded earns full marks (a GitHub Classroom step scores on this)")
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -95,6 +97,7 @@ def _resolve(target):
 LEARNER = "course.learner.commands"
 GRADING = "course.grading.commands"
 SERVICES = "course.capstone.services"
+INSTRUCTOR = "course.instructor"
 
 COMMANDS: dict[str, Command] = {
     "list": Command("chapters, exercises, points earned and what to do next", f"{LEARNER}:cmd_list", _list_arguments),
@@ -107,6 +110,10 @@ COMMANDS: dict[str, Command] = {
     "verify": Command("prove solutions pass, stubs fail, buggy variants lose their tasks", f"{GRADING}:cmd_verify", _verify_arguments),
     "mutate": Command("mutate the reference solutions and report the mutants the graded tests miss",
                       "course.grading.mutate:run", "course.grading.mutate:add_arguments"),
+    "release": Command("write the student repository: stubs, labs, book, graded tests, no solutions",
+                       f"{INSTRUCTOR}.release:run", f"{INSTRUCTOR}.release:add_arguments"),
+    "gradescope": Command("write a Gradescope autograder package (setup.sh, run_autograder) as a zip",
+                          f"{INSTRUCTOR}.gradescope:run", f"{INSTRUCTOR}.gradescope:add_arguments"),
     "book": Command("build the book strictly, and optionally serve it on 127.0.0.1", "course.book:run", "course.book:add_arguments"),
     "bench": Command("benchmark the capstone's backends against serial and multiprocessing.Pool",
                      "course.bench:run", "course.bench:add_arguments"),

@@ -35,7 +35,9 @@ def _progress_hooks(total: int):
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade and write the report in the chosen format. A report is always written, even when
-    the catalogue cannot be read (Gradescope must never show a silent zero); exit 2 then."""
+    the catalogue cannot be read (Gradescope must never show a silent zero); exit 2 then.
+    With --require-full-marks, exit 1 short of full marks: a GitHub Classroom step
+    awards its points on exit 0."""
     from course.grading.report import as_gradescope, as_json, print_text
 
     report = _graded(args)
@@ -45,7 +47,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         _write(as_gradescope(report), args.output)
     else:
         print_text(report, console, verbose=args.verbose)
-    return 0 if not report.error else 2
+    if report.error:
+        return 2
+    return 1 if getattr(args, "require_full_marks", False) and report.score < report.max_score else 0
 
 
 def _graded(args: argparse.Namespace):
