@@ -145,25 +145,36 @@ def test_there_is_one_classroom_step_per_exercise_worth_its_points(release):
     assert set(reporter[0]["env"]) == {f"{e.id.upper()}_RESULTS" for e in COURSE.exercises}
 
 
-@pytest.mark.parametrize("exercise", COURSE.exercises, ids=lambda e: e.id)
-def test_each_classroom_step_fails_a_stub_with_its_json_report(release, exercise):
-    step = next(s for s in classroom_steps(release) if s["id"] == exercise.id)
-    result = run_step(release, step)
-    assert result.returncode == 1, f"{step['with']['command']} exited {result.returncode}: {result.stderr[-2000:]}"
-    report = json.loads(result.stdout)
-    assert (report["score"], report["max_score"]) == (0, exercise.max_points)
-    assert [e["id"] for e in report["exercises"]] == [exercise.id]
+def graded_with(release: Path, exercise, text: str | None, step: dict) -> subprocess.CompletedProcess:
+    """Run `step` with the exercise's file in the release replaced by text (None: as shipped)."""
+    stub = release / "exercises" / exercise.relpath()
+    if text is not None:
+        stub.write_text(text)
+    try:
+        return run_step(release, step)
+    finally:
+        subprocess.run(["git", "checkout", "-q", "--", str(stub)], cwd=release, check=True, timeout=30)
+
+
+def test_every_classroom_step_runs_natively_and_fails_work_that_is_not_done(release):
+    """Each step's own command, in the release. Work not done is a file that does not
+    import (graded in a second: no test can start); the shipped stub of one exercise
+    too, scored 0 by its tests. course verify proves every stub scores 0 in the course."""
+    steps = {s["id"]: s for s in classroom_steps(release)}
+    for exercise in COURSE.exercises:
+        result = graded_with(release, exercise, "this is not Python yet\n", steps[exercise.id])
+        assert result.returncode == 1, f"{steps[exercise.id]['with']['command']} exited {result.returncode}: {result.stderr[-2000:]}"
+        report = json.loads(result.stdout)
+        assert (report["score"], report["max_score"]) == (0, exercise.max_points)
+        assert [e["id"] for e in report["exercises"]] == [exercise.id] and report["exercises"][0]["problem"]
+    shipped = graded_with(release, COURSE.exercise("amdahl"), None, steps["amdahl"])
+    assert shipped.returncode == 1 and json.loads(shipped.stdout)["score"] == 0, shipped.stdout[-2000:]
 
 
 def test_a_classroom_step_passes_when_the_exercise_earns_full_marks(release):
     exercise = COURSE.exercise("amdahl")
     step = next(s for s in classroom_steps(release) if s["id"] == exercise.id)
-    stub = release / "exercises" / exercise.relpath()
-    shutil.copyfile(ROOT / "solutions" / exercise.relpath(), stub)
-    try:
-        result = run_step(release, step)
-    finally:
-        subprocess.run(["git", "checkout", "-q", "--", str(stub)], cwd=release, check=True, timeout=30)
+    result = graded_with(release, exercise, (ROOT / "solutions" / exercise.relpath()).read_text(), step)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert json.loads(result.stdout)["score"] == exercise.max_points
 
