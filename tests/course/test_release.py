@@ -219,3 +219,13 @@ def test_a_solution_line_written_into_a_release_is_found(tmp_path):
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "page.ipynb").write_text(json.dumps({"outputs": [f"    {line}\n"]}))
     assert release_module.solution_leaks(COURSE, [exercise], tmp_path) == [f"book/page.ipynb: bank_account: {line}"]
+
+
+def test_a_release_with_a_solution_line_in_it_fails_and_leaves_nothing(tmp_path, monkeypatch):
+    line = sorted(release_module.distinctive_lines(ROOT, [COURSE.exercise("rw_lock")]))[0]
+    readme = release_module.student_readme
+    monkeypatch.setattr(release_module, "student_readme", lambda *args: readme(*args) + f"\n    {line}\n")
+    out = tmp_path / "leaky"
+    with pytest.raises(release_module.ReleaseError, match=r"README\.md: rw_lock: "):
+        release_module.build_release(ROOT, out, ["ch02_threading"], git=False)
+    assert not out.exists(), "a release that gives an answer away must not be left behind"

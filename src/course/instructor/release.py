@@ -91,7 +91,18 @@ def build_release(root: Path, out: Path, chapters: list[str] | None = None, *, b
     if root.resolve() in (out, *out.parents):
         raise ReleaseError(f"{out} is inside the course ({root}): write the release somewhere else")
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        executed = _write_release(catalogue, out, chosen, exercises, book)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)  # it was empty: no half-made release, none with answers
+        raise
+    if git:
+        _commit(out)
+    return Release(out, chosen, exercises, executed)
 
+
+def _write_release(catalogue: Catalogue, out: Path, chosen: list[str], exercises: list[Exercise], book: bool) -> list[str]:
+    root = catalogue.root
     ignore = shutil.ignore_patterns(*NEVER)
     for name in TOP_FILES:
         shutil.copyfile(root / name, out / name)
@@ -120,9 +131,7 @@ def build_release(root: Path, out: Path, chapters: list[str] | None = None, *, b
     leaks = solution_leaks(catalogue, exercises, out)
     if leaks:
         raise ReleaseError("the release contains solution code; it is not safe to hand out:\n  " + "\n  ".join(leaks))
-    if git:
-        _commit(out)
-    return Release(out, chosen, exercises, executed)
+    return executed
 
 
 def _chosen_chapters(catalogue: Catalogue, names: list[str] | None) -> list[str]:
