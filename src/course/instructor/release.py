@@ -214,6 +214,15 @@ def student_readme(catalogue: Catalogue, chapters: list[str], exercises: list[Ex
         f"| `{e.id}` | {titles[e.chapter]} | {e.title} | {e.max_points} |" for e in exercises
     )
     first = exercises[0].id if exercises else "ID"
+    loop = "\n".join(f"{command:<38}# {comment}" for command, comment in (
+        (".venv/bin/course list", "chapters, exercises, points, what is next"),
+        (".venv/bin/course check", "grade the next unfinished exercise; exit 0 on full marks"),
+        (f".venv/bin/course check {first}", "or one exercise, or a whole chapter"),
+        (f".venv/bin/course hint {first} [TASK]", "a hint for a task"),
+        (".venv/bin/course watch", "re-check whenever you save"),
+        (f".venv/bin/course reset {first}", "restore the stub (your version goes to .course/backups)"),
+        (".venv/bin/python -m labs.CHAPTER.NAME", "run a lab"),
+    ))
     return f"""# {catalogue.title}
 
 Your copy of the course: the book, runnable labs and the exercises you fill in.
@@ -233,13 +242,7 @@ make test     # checks that the course's tools work here (not your exercises)
 Then, without activating anything:
 
 ```
-.venv/bin/course list                 # chapters, exercises, points, what is next
-.venv/bin/course check                # grade the next unfinished exercise; exit 0 on full marks
-.venv/bin/course check {first:<21} # or one exercise, or a whole chapter
-.venv/bin/course hint {first} [TASK]    # a hint for a task
-.venv/bin/course watch                # re-check whenever you save
-.venv/bin/course reset {first:<21} # restore the stub (your version goes to .course/backups)
-.venv/bin/python -m labs.CHAPTER.NAME # run a lab
+{loop}
 ```
 
 The book is in `book/_build/html/index.html` once `make start` has run. You edit
