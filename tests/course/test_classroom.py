@@ -338,3 +338,119 @@ def test_late_options_need_a_deadline_and_a_valid_policy(tmp_path):
         result = run_course(FIXTURE, "grade-all", str(submissions), "--output", str(tmp_path / "g"), *args)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
     assert not (tmp_path / "g").exists()
+
+
+@pytest.mark.timeout(10)
+def test_a_timeline_is_feedback_only_and_of_a_bounded_shape():
+    from types import SimpleNamespace
+
+    from course.grading.channel import checked_records, sign
+    from course.grading.engine import _score
+
+    key, test = b"k" * 32, "tests/exercises/basics/test_counter.py::test_counts_in_one_thread"
+    span = ["Thread-1", "Counter.increment", 0.0, 0.5]
+    records = [{"type": "started"}, {"type": "collected", "tests": [{"id": test, "task": "counts", "repeat": 0}]},
+               {"type": "result", "id": test, "passed": False, "message": "assert 4 == 5", "duration": "forever"},
+               {"type": "timeline", "id": test, "passed": True, "spans": [span, ["Thread-2", "waits: acquire", 0.1, 0.4]]},
+               {"type": "timeline", "id": test, "passed": True, "spans": [span] * 201},  # too many: dropped
+               {"type": "timeline", "id": test, "spans": [["Thread-1", 7, 0.0, 1.0]]},  # wrong shape: dropped
+               {"type": "done"}]
+    checked = checked_records(key, b"".join(sign(key, r) for r in records))
+    timelines = [r for r in checked if r["type"] == "timeline"]
+    assert len(timelines) == 1 and timelines[0]["spans"][1] == ["Thread-2", "waits: acquire", 0.1, 0.4]
+    assert next(r for r in checked if r["type"] == "result")["duration"] == 0.0, "a duration that is no number is 0"
+    outcome = SimpleNamespace(stopped_because="", grader_failed=False, exit_code=0, output="", duration=0.1)
+    result = _score(catalogue.load(FIXTURE).exercise("counter"), checked, outcome, 1)
+    assert result.score == 0 and not result.tasks[0].passed, "a timeline of a passing run earns nothing"
+    assert result.timeline[0] == ("Thread-1", "Counter.increment", 0.0, 0.5) and result.timeline_test == test
+
+
+WAITING = '''import threading
+
+lock = threading.Lock()
+ready = threading.Event()
+go = threading.Event()
+
+
+def hold():
+    with lock:
+        ready.set()
+        go.wait()
+
+
+def wait_with():
+    with lock:
+        pass
+
+
+def wait_acquire():
+    lock.acquire(timeout=10)
+    lock.release()
+'''
+
+
+@pytest.mark.timeout(30)
+def test_the_recorder_says_who_ran_which_function_and_who_waited(tmp_path):
+    import importlib.util
+    import threading
+
+    from course.grading.timeline import Recorder
+    from course.testing import wait_until
+
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "waiting.py").write_text(WAITING)
+    spec = importlib.util.spec_from_file_location("waiting_under_test", tmp_path / "tree" / "waiting.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    recorder = Recorder(str(tmp_path / "tree"))
+    recorder.start()
+    threads = [threading.Thread(target=module.hold, name="holder")]
+    threads[0].start()
+    assert module.ready.wait(10)
+    threads += [threading.Thread(target=getattr(module, name), name=name) for name in ("wait_with", "wait_acquire")]
+    for thread in threads[1:]:
+        thread.start()
+    try:
+        wait_until(lambda: {lane: what for lane, (what, *_) in list(recorder._open.items())} == {
+            "holder": "waits: wait", "wait_with": "waits: with (a lock)", "wait_acquire": "waits: acquire"}, timeout=10)
+    finally:
+        module.go.set()
+        for thread in threads:
+            thread.join(10)
+    spans = recorder.stop()
+    assert {(lane, what) for lane, what, *_ in spans} >= {
+        ("holder", "waits: wait"), ("wait_with", "waits: with (a lock)"), ("wait_acquire", "waits: acquire")}
+    assert all(end >= start >= 0 for *_, start, end in spans)
+    assert "MainThread" not in {lane for lane, *_ in spans}, "a thread outside the submission's code is not drawn"
+
+
+@pytest.mark.timeout(60)
+def test_every_class_file_is_written_even_when_the_grader_crashes_midway(tmp_path, monkeypatch):
+    from course.grading.classroom import ClassOptions
+    from course.grading.engine import grade_class
+    from course.grading.report import as_json
+    from course.grading.results import Report
+
+    course = catalogue.load(FIXTURE)
+    submissions = tmp_path / "submissions"
+    for name in ("ada", "bob"):
+        hand_in(submissions / name, COMPLETE_ADDER, COMPLETE_COUNTER)
+    calls = []
+
+    def grade_then_crash(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return Report(tree="ada")
+
+    monkeypatch.setattr("course.grading.engine.grade", grade_then_crash)
+    output = tmp_path / "grades"
+    with pytest.raises(KeyboardInterrupt):
+        grade_class(course, list(course.exercises), submissions, output, as_json,
+                    options=ClassOptions(feedback=True, class_report=True))
+    assert (output / "feedback" / "ada.md").exists() and not (output / "feedback" / "bob.md").exists()
+    assert (output / "lms.csv").read_text().splitlines()[1:] == ["ada,0", "bob,0"]
+    results = json.loads((output / "results.json").read_text())
+    assert "the grader stopped before this student" in results["bob"]["message"]
+    assert "# Class report: 2 students" in (output / "class-report.md").read_text()
+    assert (output / "similarity.csv").read_text().splitlines()[1:] == ["ada,bob,adder,1.0", "ada,bob,counter,1.0"]

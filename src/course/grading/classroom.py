@@ -103,7 +103,10 @@ class Similar:
 
 def similar_pairs(catalogue: Catalogue, exercises: list[Exercise], students: list[Path], threshold: float) -> list[Similar]:
     """Pairs of students whose files of one exercise are at least `threshold` alike (copydetect)."""
+    import tqdm
     from copydetect import CopyDetector
+
+    tqdm.tqdm.monitor_interval = 0  # copydetect's progress bars would leave a monitor thread running
 
     from course.grading.engine import locate_module
 
@@ -191,7 +194,7 @@ def class_report(reports: dict[str, Report], pairs: list[Similar], threshold: fl
     """The class report in Markdown (course.grading.feedback renders it as HTML too)."""
     stats = task_stats(reports)
     finals = sorted(r.final for r in reports.values())
-    lines = [f"# Class report: {len(reports)} students", ""]
+    lines = [f"# Class report: {len(reports)} student{'' if len(reports) == 1 else 's'}", ""]
     if finals:
         lines += [f"Final scores (after the late policy): lowest {finals[0]:g}, median "
                   f"{finals[len(finals) // 2]:g}, highest {finals[-1]:g}; "

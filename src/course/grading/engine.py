@@ -335,8 +335,11 @@ def grade_class(catalogue: Catalogue, exercises: list[Exercise], submissions: Pa
             if on_graded:
                 on_graded(student.name, report)
     finally:
-        reports |= {s.name: previous.get(s.name) or Report(tree=str(s), error="not graded: the grader stopped before this student")
-                    for s in students if s.name not in reports}
+        for student in (s for s in students if s.name not in reports):
+            kept = student.name not in options.only and previous.get(student.name)
+            reports[student.name] = kept or Report(tree=str(student), error=(
+                "not graded: the grader stopped before this student" if not options.only or student.name in options.only
+                else "not graded: --only regraded others and results.json holds no earlier result of this student"))
         finish_class(options, catalogue, exercises, students, output, reports, _write)
     return reports
 

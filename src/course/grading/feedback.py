@@ -54,8 +54,10 @@ def timeline_png(result: ExerciseResult, path: Path) -> None:
     colors = {label: palette(running.index(label) % 10) if label in running else (0.75, 0.75, 0.75) for label in labels}
     for index, label in enumerate(label for label in labels if label.startswith("waits")):
         colors[label] = (0.55 + 0.1 * (index % 4),) * 3
-    figure, ax = plt.subplots(figsize=(7, 1.2 + 0.45 * len(timeline.lanes)))
-    plot_timeline(timeline, ax=ax, colors=colors, title=f"{result.exercise.id}: who ran what, who waited")
+    figure, ax = plt.subplots(figsize=(9, 1.4 + 0.45 * max(len(timeline.lanes), len(labels) / 2)))
+    plot_timeline(timeline, ax=ax, colors=colors, title=f"{result.exercise.id}: who ran what, who waited", legend=False)
+    ax.legend([plt.Rectangle((0, 0), 1, 1, color=colors[label]) for label in labels], labels,
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)  # beside the bars, never over them
     figure.tight_layout()
     figure.savefig(path, dpi=96)
     plt.close(figure)
