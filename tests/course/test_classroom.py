@@ -144,8 +144,10 @@ def hand_in(folder: Path, adder: str, counter: str, committed: str | None = None
         subprocess.run([*git, "commit", "-qm", "hand in"], check=True, env=env)
 
 
-def run_course(root: Path, *args: str) -> subprocess.CompletedProcess:
+def run_course(root: Path, *args: str, home: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "COURSE_ROOT": str(root), "COLUMNS": "200"}
+    if home is not None:  # a home of its own, to see that grade-all leaves nothing in it
+        env = {k: v for k, v in env.items() if not k.startswith("XDG_") and k != "MPLCONFIGDIR"} | {"HOME": str(home)}
     return subprocess.run([sys.executable, "-m", "course.cli", *args], cwd=root, env=env, capture_output=True,
                           text=True, timeout=400)
 
@@ -167,10 +169,12 @@ def graded_class(tmp_path_factory):
     times = base / "times.csv"
     times.write_text("student,submitted\ncomplete,2026-11-19T10:00:00Z\ncopy,2026-11-20T11:59:00+00:00\n")
     handed_in = {p: p.read_text() for p in submissions.rglob("*.py") if "hostile" not in str(p)}
+    home = base / "home"
+    home.mkdir()
     result = run_course(root, "grade-all", str(submissions), "--output", str(grades), "--deadline", DEADLINE,
-                        "--late", "25", "--times", str(times))
+                        "--late", "25", "--times", str(times), home=home)
     return {"root": root, "submissions": submissions, "grades": grades, "result": result, "handed_in": handed_in,
-            "times": times}
+            "times": times, "home": home}
 
 
 def rows(path: Path) -> dict[str, dict[str, str]]:
@@ -190,6 +194,7 @@ def test_the_gradebook_has_each_students_points_lateness_and_final_score(graded_
     assert gradebook["partial"]["submitted"].startswith("2026-11-18T09:00"), "else the folder's last commit"
     assert gradebook["hostile"]["submitted"] == "" and gradebook["hostile"]["days_late"] == "0"
     assert "2 day(s) late: 3 after the penalty" in result.stdout
+    assert not list(graded_class["home"].rglob("*")), "grade-all left files in the home (a matplotlib cache?)"
 
 
 @pytest.mark.timeout(30)

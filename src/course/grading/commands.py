@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -93,7 +95,10 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
                           + (f" [red]{escape(report.error)}[/]" if report.error else ""))
         bar.advance(task)
 
-    with bar:
+    # Matplotlib (timelines, the histogram) keeps a font cache in the user's home; grade-all leaves
+    # nothing outside --output (the classroom container is audited for new files), so it gets a scratch one.
+    with tempfile.TemporaryDirectory(prefix="course-matplotlib-") as scratch, bar:
+        os.environ.setdefault("MPLCONFIGDIR", scratch)
         grade_class(catalogue, exercises, folder, output, as_gradescope if args.format == "gradescope" else as_json,
                     repeats=args.repeat, on_graded=graded, options=options,
                     on_start=lambda student: bar.update(task, description=f"grading {escape(student)}"))
