@@ -333,13 +333,14 @@ def test_a_times_file_with_or_without_a_header_and_its_errors(tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_late_options_need_a_deadline_and_a_valid_policy(tmp_path):
+def test_late_and_similarity_options_are_checked_before_anything_is_graded(tmp_path):
     submissions = tmp_path / "submissions"
     hand_in(submissions / "ada", PARTIAL_ADDER, PARTIAL_COUNTER)
     for args, message in ((["--late", "10"], "need a --deadline"), (["--deadline", "soon"], "not a time"),
                           (["--deadline", DEADLINE, "--late", "often"], "a percentage per day"),
                           (["--deadline", DEADLINE, "--late", "150"], "between 0 and 100"),
-                          (["--deadline", DEADLINE, "--times", str(tmp_path / "missing.csv")], "missing.csv")):
+                          (["--deadline", DEADLINE, "--times", str(tmp_path / "missing.csv")], "missing.csv"),
+                          (["--similarity", "0"], "a share between 0 and 1"), (["--similarity", "90"], "between 0 and 1")):
         result = run_course(FIXTURE, "grade-all", str(submissions), "--output", str(tmp_path / "g"), *args)
         assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
     assert not (tmp_path / "g").exists()

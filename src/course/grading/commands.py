@@ -83,8 +83,10 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     if not students:
         raise CatalogueError(f"{folder} has no student folders")
     output = Path(args.output).resolve()
+    if not 0 < args.similarity <= 1:
+        raise CatalogueError(f"--similarity {args.similarity:g}: a share between 0 and 1, e.g. 0.9")
     options = ClassOptions(late=_late_policy(args), feedback=not args.no_feedback, class_report=True,
-                           similarity=args.similarity, only=tuple(args.only))
+                           similarity=args.similarity, only=tuple(dict.fromkeys(args.only)))
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=True)
     task = bar.add_task("grading", total=len(options.only or students))
