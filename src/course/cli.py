@@ -63,6 +63,17 @@ def _grade_all_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "gradescope"), default="json", help="format of each student's report")
     parser.add_argument("--output", default="grades", help="folder for the reports and gradebook.csv (default: grades)")
     parser.add_argument("--repeat", type=int)
+    parser.add_argument("--only", action="append", default=[], metavar="STUDENT",
+                        help="regrade this student (repeatable); the others' results in OUTPUT are kept")
+    parser.add_argument("--deadline", metavar="WHEN", help="ISO 8601, e.g. 2026-12-01T23:59+01:00 (no zone: UTC)")
+    parser.add_argument("--late", default="zero", metavar="POLICY",
+                        help="with --deadline: 'zero' (default: late work scores 0) or a percentage lost per day late, e.g. 10")
+    parser.add_argument("--times", metavar="CSV", help="submission times (student, ISO 8601 time) exported from your "
+                        "platform; default: each student folder's last git commit")
+    parser.add_argument("--similarity", type=float, default=0.9, metavar="SHARE",
+                        help="flag pairs of submissions at least this alike, 0..1 (default 0.9: short exercise "
+                             "files written independently reach 0.8)")
+    parser.add_argument("--no-feedback", action="store_true", help="skip the feedback files and their timelines")
 
 
 def _verify_arguments(parser: argparse.ArgumentParser) -> None:

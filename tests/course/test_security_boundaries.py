@@ -48,7 +48,7 @@ def test_signed_records_of_the_wrong_shape_are_dropped_not_raised(course):
     data = b"".join(sign(KEY, r) for r in records) + b"[1, 2]\n" + b"x" * 5_000_000 + sign(KEY, [1, 2])  # type: ignore[arg-type]
     checked = checked_records(KEY, data)
     assert [r["type"] for r in checked] == ["started", "collected", "result", "done"]
-    assert checked[2] == {"type": "result", "id": ADDER, "passed": True, "message": ""}  # the message that was not text
+    assert checked[2] == {"type": "result", "id": ADDER, "passed": True, "message": "", "duration": 0.0}  # the message that was not text
     outcome = SimpleNamespace(stopped_because="", grader_failed=False, exit_code=0, output="", duration=0.1)
     result = _score(course.exercise("adder"), checked, outcome, 1)
     assert result.tasks[0].passed

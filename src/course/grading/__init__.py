@@ -2,7 +2,10 @@
 
 - `engine`   staging and one confined run per exercise (`grade`, `grade_exercise`, `stage`)
 - `results`  the result model (TestResult, TaskResult, ExerciseResult, Report), free of the sandbox
-- `report`   text, JSON, Gradescope and gradebook renderings of a `Report`
+- `report`   text, JSON, Gradescope, gradebook and LMS renderings of a `Report`
+- `classroom` grade-all's late policy, similarity between submissions and class report
+- `feedback` a student's feedback page (Markdown, HTML) with their run's timeline
+- `timeline` the sampler that records who ran what and who waited, inside a run, for feedback
 - `verify`   proves every exercise gradeable (solution full marks, stub zero, buggy variants lose)
 - `mutate`   mutants of the solutions the graded tests must kill
 - `commands` the `course grade`, `grade-all` and `verify` commands

@@ -37,6 +37,7 @@ import _pytest.runner
 import pytest
 
 from course.grading.tamper import Snapshot
+from course.grading.timeline import MAX_SPANS, NAME_LIMIT, Recorder
 
 REPEAT_PARAM = "course_repeat"
 _CHILD_FILE = str(Path(__file__).with_name("child.py"))
@@ -71,6 +72,24 @@ def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) else None
 
 
+def _seconds(value: Any) -> float:
+    """A duration the child measured: for the class report's slowest tasks, never for a score."""
+    return min(max(float(value), 0.0), 1e5) if type(value) in (int, float) and value == value else 0.0
+
+
+def _spans(value: Any) -> list[list] | None:
+    """A timeline's spans (lane, what, start, end), or None when any is of the wrong shape."""
+    if not isinstance(value, list) or not 0 < len(value) <= MAX_SPANS:
+        return None
+    spans = []
+    for span in value:
+        if not (isinstance(span, list) and len(span) == 4 and all(isinstance(t, str) for t in span[:2])
+                and all(type(t) in (int, float) for t in span[2:])):
+            return None
+        spans.append([span[0][:NAME_LIMIT], span[1][:NAME_LIMIT + 8], _seconds(span[2]), _seconds(span[3])])
+    return spans
+
+
 def checked_records(key: bytes, data: bytes) -> list[dict[str, Any]]:
     """The verified records whose shape, types and sizes are what the child sends;
     anything else is dropped, so no record can make the grader raise."""
@@ -83,7 +102,10 @@ def checked_records(key: bytes, data: bytes) -> list[dict[str, Any]]:
             checked.append({"type": kind, "message": message})
         elif kind == "result" and (test := _text(record.get("id"), ID_LIMIT)) and isinstance(record.get("passed"), bool):
             checked.append({"type": kind, "id": test, "passed": record["passed"],
-                            "message": _text(record.get("message"), MESSAGE_LIMIT * 4) or ""})
+                            "message": _text(record.get("message"), MESSAGE_LIMIT * 4) or "",
+                            "duration": _seconds(record.get("duration"))})
+        elif kind == "timeline" and (test := _text(record.get("id"), ID_LIMIT)) and (spans := _spans(record.get("spans"))):
+            checked.append({"type": kind, "id": test, "passed": record.get("passed") is True, "spans": spans})
         elif kind == "collected" and isinstance(tests := record.get("tests"), list) and len(tests) <= MAX_TESTS:
             entries = [{"id": entry["id"][:ID_LIMIT], "task": entry.get("task"), "repeat": entry.get("repeat")}
                        for entry in tests if isinstance(entry, dict) and isinstance(entry.get("id"), str)
@@ -263,3 +285,32 @@ class ReportingPlugin:
             "duration": round(sum(r.duration for r in phases), 4),
         })
         del self._phases[report.nodeid]
+
+
+class TimelinePlugin:
+    """Records a timeline of each test's call (`course.grading.timeline`) and sends at most
+    two: the first of a test that passed and the first of one that failed, each only when
+    more than one thread ran the submission's code. Two, so the records stay a few
+    kilobytes: a timeline must never crowd a verdict out of the results pipe."""
+
+    def __init__(self, sender: Sender, tree: str):
+        self._sender = sender
+        self._tree = tree
+        self._spans: dict[str, list] = {}
+        self._sent: set[bool] = set()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        recorder = Recorder(self._tree)
+        recorder.start()
+        try:
+            yield
+        finally:
+            self._spans[item.nodeid] = recorder.stop()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        spans = self._spans.pop(report.nodeid, None) if report.when == "call" else None
+        if spans and len({span[0] for span in spans}) > 1 and report.passed not in self._sent:
+            self._sent.add(report.passed)
+            self._sender.send({"type": "timeline", "id": report.nodeid, "passed": report.passed,
+                               "spans": [list(span) for span in spans]})

@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, help="the run's wall clock in seconds: each test gets a share (grading.pacing)")
     parser.add_argument("--skip", action="append", default=[], metavar="NODEID",
                         help="a test already judged in an earlier run of this exercise (that run hung)")
+    parser.add_argument("--timeline", action="store_true", help="record who ran what and who waited, for feedback")
     parser.add_argument("--rlimit", action="append", default=[], help="NAME=VALUE, e.g. AS=2147483648")
     args = parser.parse_args()
     for limit in args.rlimit:
@@ -57,7 +58,7 @@ def main() -> None:
 
     import pytest
 
-    from course.grading.channel import ReportingPlugin, Sender
+    from course.grading.channel import ReportingPlugin, Sender, TimelinePlugin
     from course.grading.pacing import Pacing
     from course.grading.tamper import install_audit_hook
 
@@ -83,7 +84,8 @@ def main() -> None:
             "--tb=short",
             "-q",
         ],
-        plugins=[ReportingPlugin(sender, args.repeats), Pacing(args.budget), AlreadyJudged(args.skip)],
+        plugins=[ReportingPlugin(sender, args.repeats), Pacing(args.budget), AlreadyJudged(args.skip),
+                 *([TimelinePlugin(sender, args.tree)] if args.timeline else [])],
     )
     sender.send({"type": "done", "exit": int(exit_code)})
     sys.stdout.flush()

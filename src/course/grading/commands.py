@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +70,11 @@ def _graded(args: argparse.Namespace):
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:
-    """Grade every student folder in a directory (engine.grade_class): a report per student, a gradebook."""
+    """Grade every student folder in a directory (engine.grade_class): a report and feedback per
+    student, a gradebook, an LMS export and a class report, with a progress bar over students."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from course.grading.classroom import ClassOptions
     from course.grading.engine import grade_class
     from course.grading.report import as_gradescope, as_json
 
@@ -77,18 +83,57 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     folder = Path(args.submissions)
     if not folder.is_dir():
         raise CatalogueError(f"{folder} is not a folder of submissions (one folder per student)")
-    if not any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir()):
+    students = [p for p in folder.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink())]
+    if not students:
         raise CatalogueError(f"{folder} has no student folders")
     output = Path(args.output).resolve()
+    if not 0 < args.similarity <= 1:
+        raise CatalogueError(f"--similarity {args.similarity:g}: a share between 0 and 1, e.g. 0.9")
+    options = ClassOptions(late=_late_policy(args), feedback=not args.no_feedback, class_report=True,
+                           similarity=args.similarity, only=tuple(dict.fromkeys(args.only)))
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True)
+    task = bar.add_task("grading", total=len(options.only or students))
 
     def graded(student: str, report) -> None:
-        console.print(f"{student}: {report.score}/{report.max_score} points ({report.duration:.1f} s)"
-                      + (f" [red]{escape(report.error)}[/]" if report.error else ""))
+        late = f", {report.late.days_late} day(s) late: {report.final:g} after the penalty" if report.late.days_late else ""
+        bar.console.print(f"{escape(student)}: {report.score}/{report.max_score} points ({report.duration:.1f} s){late}"
+                          + (f" [red]{escape(report.error)}[/]" if report.error else ""))
+        bar.advance(task)
 
-    grade_class(catalogue, exercises, folder, output, as_gradescope if args.format == "gradescope" else as_json,
-                repeats=args.repeat, on_graded=graded)
-    console.print(f"Wrote {output / 'gradebook.csv'}, {output / 'results.json'} and one report per student in {output}")
+    # Matplotlib (timelines, the histogram) keeps a font cache in the user's home; grade-all leaves
+    # nothing outside --output (the classroom container is audited for new files), so it gets a scratch one.
+    with tempfile.TemporaryDirectory(prefix="course-matplotlib-") as scratch, bar:
+        os.environ.setdefault("MPLCONFIGDIR", scratch)
+        grade_class(catalogue, exercises, folder, output, as_gradescope if args.format == "gradescope" else as_json,
+                    repeats=args.repeat, on_graded=graded, options=options,
+                    on_start=lambda student: bar.update(task, description=f"grading {escape(student)}"))
+    console.print(f"Wrote {output / 'gradebook.csv'}, lms.csv, results.json, class-report.md/.html, one report per "
+                  f"student{' and feedback/' if options.feedback else ''} in {output}")
     return 0
+
+
+def _late_policy(args: argparse.Namespace):
+    from course.grading.classroom import LatePolicy, parse_when, read_times
+
+    if not args.deadline:
+        if args.times or args.late != "zero":
+            raise CatalogueError("--late and --times need a --deadline")
+        return None
+    if args.late == "zero":
+        per_day = None
+    else:
+        try:
+            per_day = float(args.late.rstrip("%")) / 100
+        except ValueError:
+            raise CatalogueError(f"--late {args.late!r}: write 'zero' or a percentage per day, e.g. 10") from None
+        if not 0 <= per_day <= 1:
+            raise CatalogueError(f"--late {args.late!r}: a percentage per day between 0 and 100")
+    try:
+        times = read_times(Path(args.times)) if args.times else {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogueError(f"--times {args.times}: {error}") from None
+    return LatePolicy(parse_when(args.deadline), per_day, times)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

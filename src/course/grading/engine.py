@@ -17,21 +17,26 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import course
-from course.catalogue import Catalogue, Exercise
+from course.catalogue import Catalogue, CatalogueError, Exercise
 from course.grading.channel import checked_records
 from course.grading.results import ExerciseResult, Report, TaskResult, TestResult
 from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree, stall_message
+
+if TYPE_CHECKING:
+    from course.grading.classroom import ClassOptions
 
 PASSED_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 MAX_SOURCE_BYTES = 2 * 2**20  # a student's file; the grader compiles it once to report syntax errors
 
 
 def locate_module(tree: Path, exercise: Exercise) -> Path | None:
-    """A student's file: at CHAPTER/MODULE.py as in exercises/, or flat at MODULE.py."""
-    for candidate in (tree / exercise.relpath(), tree / f"{exercise.module}.py"):
+    """A student's file: at CHAPTER/MODULE.py as in exercises/, flat at MODULE.py, or at
+    exercises/CHAPTER/MODULE.py in a clone of the student's repository."""
+    candidates = (tree / exercise.relpath(), tree / f"{exercise.module}.py", tree / "exercises" / exercise.relpath())
+    for candidate in candidates:
         if candidate.is_file() and not _through_a_link(tree, candidate):
             return candidate
     return None
@@ -91,8 +96,10 @@ def _syntax_problem(path: Path) -> str:
 
 
 def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, *, repeats: int | None = None,
-                   limits: Limits | None = None, source_name: str = "", protect: tuple[Path, ...] = ()) -> ExerciseResult:
-    """Run one exercise's tests confined; `protect` adds folders the run must not change."""
+                   limits: Limits | None = None, source_name: str = "", protect: tuple[Path, ...] = (),
+                   timeline: bool = False) -> ExerciseResult:
+    """Run one exercise's tests confined; `protect` adds folders the run must not change;
+    `timeline` records who ran what in one test (course.grading.timeline), for feedback."""
     repeats = repeats or exercise.repeats
     empty = [TaskResult(task, []) for task in exercise.tasks]
     module_file = staged_tree / exercise.relpath()
@@ -106,7 +113,7 @@ def grade_exercise(catalogue: Catalogue, exercise: Exercise, staged_tree: Path, 
 
     limits = limits or Limits(wall_clock=exercise.timeout, stall=stall_limit(exercise))
     try:
-        records, outcome = _run_until_judged(catalogue, exercise, module_file, repeats, limits, protect)
+        records, outcome = _run_until_judged(catalogue, exercise, module_file, repeats, limits, protect, timeline)
     except Exception as error:  # the grader's own failure costs this exercise only, and says so
         return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
                                                        f"{type(error).__name__}: {error}", repeats=repeats)
@@ -123,7 +130,7 @@ def stall_limit(exercise: Exercise) -> float:
 
 
 def _run_until_judged(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: int, limits: Limits,
-                      protect: tuple[Path, ...]) -> tuple[list[dict], object]:
+                      protect: tuple[Path, ...], timeline: bool = False) -> tuple[list[dict], object]:
     """Run the exercise; when a test hangs (its run reports nothing for `limits.stall`), that
     test fails and the tests after it run in a fresh run, so one hang costs one test, not
     the exercise. The wall clock still bounds every run, and all of them together."""
@@ -131,7 +138,7 @@ def _run_until_judged(catalogue: Catalogue, exercise: Exercise, module_file: Pat
     judged: list[str] = []
     total_deadline = time.monotonic() + 2 * limits.wall_clock
     for _ in range(MAX_RESUMES + 1):
-        outcome, key = _run(catalogue, exercise, module_file, repeats, limits, protect, skip=judged)
+        outcome, key = _run(catalogue, exercise, module_file, repeats, limits, protect, skip=judged, timeline=timeline)
         run_records = checked_records(key, outcome.result_data)
         if not records:
             records = run_records
@@ -169,7 +176,7 @@ def hidden_from_students(catalogue: Catalogue) -> tuple[Path, ...]:
 
 
 def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: int, limits: Limits,
-         protect: tuple[Path, ...], skip: list[str] = ()):
+         protect: tuple[Path, ...], skip: list[str] = (), timeline: bool = False):
     """One confined run of one exercise, on a private copy of that exercise's file only:
     no other exercise or student shares the tree the run sees."""
     key = secrets.token_bytes(32)
@@ -201,6 +208,7 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
                 "--budget", f"{limits.wall_clock:g}",
                 *(f"--rlimit={limit}" for limit in place.rlimits),
                 *(f"--skip={node_id}" for node_id in skip),
+                *(["--timeline"] if timeline else []),
             ]
 
         need = (catalogue.root, Path(sys.prefix), Path(sys.base_prefix), Path(course.__file__).resolve().parent.parent)
@@ -238,16 +246,21 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
             repeat=entry["repeat"],
             passed=bool(results.get(entry["id"], {}).get("passed")),
             message=results[entry["id"]]["message"] if entry["id"] in results else unfinished,
+            duration=results.get(entry["id"], {}).get("duration", 0.0),
         )
         for entry in collected
     ]
     tasks = [TaskResult(task, [t for t in tests if t.task == task.id]) for task in exercise.tasks]
-    return ExerciseResult(exercise, tasks, duration=outcome.duration, problem=problem, output=outcome.output, repeats=repeats)
+    # Feedback only: a timeline is drawn for the learner, never read for a score. A failing test's first.
+    timelines = sorted((r for r in records if r["type"] == "timeline"), key=lambda r: r["passed"])
+    return ExerciseResult(exercise, tasks, duration=outcome.duration, problem=problem, output=outcome.output, repeats=repeats,
+                          timeline=[tuple(span) for span in timelines[0]["spans"]] if timelines else [],
+                          timeline_test=timelines[0]["id"] if timelines else "")
 
 
 def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeats: int | None = None,
           on_result: Callable[[ExerciseResult], None] | None = None, on_start: Callable[[Exercise], None] | None = None,
-          tree_label: str = "", protect: tuple[Path, ...] = ()) -> Report:
+          tree_label: str = "", protect: tuple[Path, ...] = (), timeline: bool = False) -> Report:
     """Grade `exercises` from `tree`. Each exercise is graded inside its own failure
     boundary: a failure of the grader costs that exercise only, with a message saying so."""
     started = time.monotonic()
@@ -255,7 +268,7 @@ def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeat
     for exercise in exercises:
         if on_start:
             on_start(exercise)
-        result = _grade_one(catalogue, exercise, tree, repeats, (tree, *protect))
+        result = _grade_one(catalogue, exercise, tree, repeats, (tree, *protect), timeline)
         report.results.append(result)
         if on_result:
             on_result(result)
@@ -264,13 +277,13 @@ def grade(catalogue: Catalogue, exercises: list[Exercise], tree: Path, *, repeat
 
 
 def _grade_one(catalogue: Catalogue, exercise: Exercise, tree: Path, repeats: int | None,
-               protect: tuple[Path, ...]) -> ExerciseResult:
+               protect: tuple[Path, ...], timeline: bool = False) -> ExerciseResult:
     staging = None
     try:
         staging = Path(tempfile.mkdtemp(prefix="course-stage-"))
         staged = stage(tree, [exercise], staging)
         return grade_exercise(catalogue, exercise, staged, repeats=repeats, source_name=str(tree / exercise.relpath()),
-                              protect=protect)
+                              protect=protect, timeline=timeline)
     except Exception as error:
         empty = [TaskResult(task, []) for task in exercise.tasks]
         return ExerciseResult(exercise, empty, problem=f"The grader failed on this exercise (not your code): "
@@ -282,43 +295,54 @@ def _grade_one(catalogue: Catalogue, exercise: Exercise, tree: Path, repeats: in
 
 def grade_class(catalogue: Catalogue, exercises: list[Exercise], submissions: Path, output: Path,
                 render: Callable[[Report], str], *, repeats: int | None = None,
-                on_graded: Callable[[str, Report], None] | None = None) -> dict[str, Report]:
+                on_graded: Callable[[str, Report], None] | None = None, on_start: Callable[[str], None] | None = None,
+                options: ClassOptions | None = None) -> dict[str, Report]:
     """Grade every student folder in `submissions` (`course grade-all`).
 
-    Each student's report is written to OUTPUT/STUDENT.json as soon as that student
-    is graded; gradebook.csv and results.json (a score and a message for every
-    student) are written at the end whatever happened, a crash of the grader
-    included. A student "folder" that is a symbolic link is not graded: it could
+    Each student's report (OUTPUT/STUDENT.json) and, with `options.feedback`, their
+    feedback files (OUTPUT/feedback/) are written as soon as that student is graded;
+    gradebook.csv, lms.csv and results.json (a score and a message for every student,
+    and each whole report, which `options.only` reads back to keep the others' results),
+    then the class report, are written at the end whatever happened, a crash of the
+    grader included. A student "folder" that is a symbolic link is not graded: it could
     point at another student's work. Student code never sees `submissions` or `output`.
     """
-    from course.grading.report import gradebook_csv
+    from course.grading.classroom import ClassOptions, finish_class, load_previous, student_extras
 
+    options = options or ClassOptions()
     output.mkdir(parents=True, exist_ok=True)
     students = sorted(p for p in submissions.iterdir() if not p.name.startswith(".") and (p.is_dir() or p.is_symlink()))
+    unknown = sorted(set(options.only) - {s.name for s in students})
+    if unknown:
+        raise CatalogueError(f"--only: no student folder named {', '.join(unknown)} in {submissions}")
+    previous = load_previous(output, catalogue) if options.only else {}
     reports: dict[str, Report] = {}
     try:
         for student in students:
+            if options.only and student.name not in options.only:
+                continue
+            if on_start:
+                on_start(student.name)
             if student.is_symlink():
                 report = Report(tree=str(student), error="a symbolic link, not a folder of its own: not graded")
             else:
                 try:
                     report = grade(catalogue, exercises, student, repeats=repeats, tree_label=str(student),
-                                   protect=(submissions.resolve(), output.resolve()))
+                                   protect=(submissions.resolve(), output.resolve()), timeline=options.feedback)
                 except Exception as error:  # grade() has its own boundaries; this is the last one
                     report = Report(tree=str(student), error=f"the grader failed: {type(error).__name__}: {error}")
             reports[student.name] = report
+            student_extras(options, output, student, report)
             _write(output / f"{student.name}.json", lambda: render(report))
             if on_graded:
                 on_graded(student.name, report)
     finally:
-        reports |= {s.name: Report(tree=str(s), error="not graded: the grader stopped before this student")
-                    for s in students if s.name not in reports}
-        _write(output / "gradebook.csv", lambda: gradebook_csv(reports))
-        _write(output / "results.json", lambda: json.dumps({name: {
-            "score": report.score, "max_score": report.max_score,
-            "message": report.error or "; ".join(f"{r.exercise.id}: {r.problem.splitlines()[0]}" for r in report.results
-                                                 if r.problem) or "graded",
-        } for name, report in sorted(reports.items())}, indent=2))
+        for student in (s for s in students if s.name not in reports):
+            kept = student.name not in options.only and previous.get(student.name)
+            reports[student.name] = kept or Report(tree=str(student), error=(
+                "not graded: the grader stopped before this student" if not options.only or student.name in options.only
+                else "not graded: --only regraded others and results.json holds no earlier result of this student"))
+        finish_class(options, catalogue, exercises, students, output, reports, _write)
     return reports
 
 

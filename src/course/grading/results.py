@@ -19,6 +19,7 @@ class TestResult:
     repeat: int
     passed: bool
     message: str = ""
+    duration: float = 0.0  # as the run measured it: for the class report, never for a score
 
     @property
     def name(self) -> str:
@@ -55,6 +56,9 @@ class ExerciseResult:
     problem: str = ""  # why the run did not finish normally, in plain words
     output: str = ""
     repeats: int = 1
+    # (thread, what it ran or "waits: ...", start, end) of one test, for feedback only
+    timeline: list[tuple[str, str, float, float]] = field(default_factory=list)
+    timeline_test: str = ""
 
     @property
     def score(self) -> int:
@@ -70,11 +74,27 @@ class ExerciseResult:
 
 
 @dataclass
+class Lateness:
+    """When a submission came in against the deadline, and what the late policy takes off."""
+
+    submitted: str = ""  # ISO 8601, or "" when no time is known
+    days_late: int = 0  # days or parts of a day after the deadline
+    penalty: float = 0.0  # the fraction of the score taken off, 0..1
+    note: str = ""  # where the time came from, or why none is known
+
+
+@dataclass
 class Report:
     tree: str
     results: list[ExerciseResult] = field(default_factory=list)
     duration: float = 0.0
     error: str = ""  # set when grading itself failed; results may then be partial
+    late: Lateness = field(default_factory=Lateness)
+
+    @property
+    def final(self) -> float:
+        """The score after the late policy's penalty, to two decimals."""
+        return round(self.score * (1 - self.late.penalty), 2)
 
     @property
     def score(self) -> int:
