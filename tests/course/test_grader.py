@@ -79,10 +79,11 @@ def test_a_missing_file_costs_only_its_exercise(course, tmp_path):
 
 
 @pytest.mark.timeout(60)
-def test_a_flat_submission_is_found(course, tmp_path):
-    tree = tmp_path / "flat"
-    tree.mkdir()
-    shutil.copyfile(FIXTURE / "solutions" / "basics" / "adder.py", tree / "adder.py")
+@pytest.mark.parametrize("where", ["adder.py", "exercises/basics/adder.py"], ids=["flat", "a clone"])
+def test_a_flat_submission_or_a_clone_is_found(course, tmp_path, where):
+    tree = tmp_path / "student"
+    (tree / where).parent.mkdir(parents=True)
+    shutil.copyfile(FIXTURE / "solutions" / "basics" / "adder.py", tree / where)
     _, _, results = grade_tree(course, tree)
     assert results["adder"].complete
 
