@@ -154,17 +154,6 @@ class EventLoopBlocked(AssertionError):
     """A coroutine ran for too long without awaiting: every other task stalled."""
 
 
-class _SlowCallbackLog(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.reports: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("Executing"):
-            self.reports.append(message)
-
-
 # Frames of these files are the machinery around a blocking call, never its cause.
 _MACHINERY = tuple(
     os.path.join(os.path.dirname(module.__file__), "")
@@ -284,37 +273,36 @@ def run_async(
     """Run `main()` on a fresh event loop; fail if any step blocked the loop.
 
     A watchdog thread notices a loop that stops answering and names the
-    coroutine that held it and the line it was on; asyncio's debug mode adds
-    every callback that ran longer than `max_lag`. Either becomes the message
-    of EventLoopBlocked. The whole run is bounded by `timeout` so a coroutine
+    coroutine that held it and the line it was on, for EventLoopBlocked's
+    message; a blocked loop is reported even when `main()` then failed or
+    timed out, since the blocking is usually why. (asyncio's debug mode, whose
+    slow-callback log names only the task, stays off: it records a stack for
+    every task it creates with sys._getframe, which the grader refuses to the
+    code under test.) The whole run is bounded by `timeout` so a coroutine
     that never finishes fails instead of hanging. With `virtual_clock`, the
     loop's clock jumps to the next timer when nothing else can run (see
     `_virtual_clock_loop`): `timeout` is then counted on that clock.
     """
-    log = _SlowCallbackLog()
-    logger = logging.getLogger("asyncio")
-    logger.addHandler(log)
     watchdog = None
 
     async def bounded() -> T:
         nonlocal watchdog
-        loop = asyncio.get_running_loop()
-        loop.slow_callback_duration = max_lag
-        with _LoopWatchdog(loop, max_lag) as watchdog:
+        with _LoopWatchdog(asyncio.get_running_loop(), max_lag) as watchdog:
             return await asyncio.wait_for(main(), timeout)
 
+    failure: BaseException | None = None
     try:
-        with asyncio.Runner(debug=True, loop_factory=_virtual_clock_loop if virtual_clock else None) as runner:
-            result = runner.run(bounded())
+        with asyncio.Runner(loop_factory=_virtual_clock_loop if virtual_clock else None) as runner:
+            return runner.run(bounded())
+    except BaseException as error:
+        failure = error
+        raise
     finally:
-        logger.removeHandler(log)
-    stalls = watchdog.stalls if watchdog else []
-    if stalls or log.reports:
-        found = [f"for {lag:.2f} s: {where}" for lag, where in stalls] or log.reports
-        raise EventLoopBlocked(
-            "the event loop was blocked: a coroutine made a blocking call (or computed for long) "
-            "without awaiting, so no other task could run meanwhile. Await instead "
-            "(asyncio.sleep, an async API) or move the blocking call to a thread "
-            "(await asyncio.to_thread(...)).\n" + "\n".join(found)
-        )
-    return result
+        if watchdog is not None and watchdog.stalls:
+            found = [f"for {lag:.2f} s: {where}" for lag, where in watchdog.stalls]
+            raise EventLoopBlocked(
+                "the event loop was blocked: a coroutine made a blocking call (or computed for long) "
+                "without awaiting, so no other task could run meanwhile. Await instead "
+                "(asyncio.sleep, an async API) or move the blocking call to a thread "
+                "(await asyncio.to_thread(...)).\n" + "\n".join(found)
+            ) from failure
