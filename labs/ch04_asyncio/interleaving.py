@@ -22,7 +22,7 @@ from course.tracing import Timeline, now
 
 
 async def download(number: int, seconds: float) -> int:
-    """A simulated download: waiting, not working. Returns the number of bytes 'received'."""
+    """A simulated download: waiting, not working. Returns the bytes 'received'."""
     await asyncio.sleep(seconds)
     return 1000 + number % 7
 
@@ -48,7 +48,9 @@ def busy(seconds: float) -> None:
         pass
 
 
-async def traced_worker(name: str, steps: int, timeline: Timeline, wait: float, work: float) -> None:
+async def traced_worker(
+    name: str, steps: int, timeline: Timeline, wait: float, work: float
+) -> None:
     """Alternate a step of work with an await; record both on the timeline."""
     for _ in range(steps):
         start = now()

@@ -23,7 +23,7 @@ class Failed(Exception):
     pass
 
 
-async def job(name: str, seconds: float, timeline: Timeline, fails: bool = False) -> str:
+async def job(name: str, seconds: float, timeline: Timeline, fails=False) -> str:
     """Work for `seconds` (an await), then fail or return; record what happened."""
     start, cancelled = now(), False
     try:
@@ -38,7 +38,8 @@ async def job(name: str, seconds: float, timeline: Timeline, fails: bool = False
         stopped = now()
         timeline.add(name, "working", start, stopped)
         await asyncio.sleep(0.02)  # cleanup that awaits: closing a connection
-        timeline.add(name, "cleanup after cancel" if cancelled else "cleanup", stopped, now())
+        label = "cleanup after cancel" if cancelled else "cleanup"
+        timeline.add(name, label, stopped, now())
 
 
 JOBS = (("fetch A", 0.3, False), ("fetch B", 0.1, True), ("fetch C", 0.3, False))

@@ -25,7 +25,7 @@ DEADLINE = 0.3
 
 
 async def fan_out_asyncio() -> tuple[dict[str, str], bool]:
-    """asyncio: a TaskGroup inside asyncio.timeout; (what finished, whether the deadline hit)."""
+    """asyncio: a TaskGroup inside asyncio.timeout; (what finished, deadline hit?)."""
     done: dict[str, str] = {}
 
     async def fetch(name: str) -> None:
@@ -47,7 +47,7 @@ async def fan_out_asyncio() -> tuple[dict[str, str], bool]:
 
 
 async def fan_out_trio() -> tuple[dict[str, str], bool]:
-    """Trio: a nursery inside a cancel scope; (what finished, whether the deadline hit)."""
+    """Trio: a nursery inside a cancel scope; (what finished, deadline hit?)."""
     done: dict[str, str] = {}
 
     async def fetch(name: str) -> None:
