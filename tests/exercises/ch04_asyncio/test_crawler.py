@@ -229,6 +229,16 @@ def test_every_fetch_gets_its_own_timeout(exercise):
     )
 
 
+@pytest.mark.task("timeouts")
+def test_a_timeout_below_one_second_works(exercise):
+    net = Net({"quick": 0.25, "late": 0.75})
+    got, took = crawl(exercise, ["quick", "late"], net, limit=2, timeout=0.5)
+    assert page_urls(got) == ["quick", None] and math.isclose(took, 0.5, abs_tol=1e-6), (
+        f"crawl(timeout=0.5) with fetches of 0.25 s and 0.75 s returned {got!r} after {took} s, expected the first "
+        "page, None for the second, and 0.5 s in all"
+    )
+
+
 # ---- task: slots_freed ----------------------------------------------------------------
 
 
