@@ -64,7 +64,7 @@ async def serving(exercise, lookup, body, port=0):
 
 
 def run(main):
-    return run_async(main, max_lag=0.25, timeout=30)
+    return run_async(main, max_lag=0.5, timeout=30)
 
 
 def upper(line):
