@@ -94,6 +94,23 @@ def test_each_line_gets_its_reply_in_order(exercise):
 
 
 @pytest.mark.task("replies")
+def test_requests_sent_together_get_one_reply_each_in_order(exercise):
+    async def body(server):
+        client = await Client.connect(server)
+        try:
+            client.writer.write(b"one\ntwo\nthree\n")  # three requests in one packet
+            await client.writer.drain()
+            return [await client.reply() for _ in range(3)]
+        finally:
+            await client.close()
+
+    got = run(lambda: serving(exercise, upper, body))
+    assert got == ["ONE\n", "TWO\n", "THREE\n"], (
+        f"a client sent 'one\\ntwo\\nthree\\n' in one write and read {got!r}, expected one reply per line, in order"
+    )
+
+
+@pytest.mark.task("replies")
 def test_quit_says_bye_and_closes_the_connection(exercise):
     async def body(server):
         client = await Client.connect(server)
