@@ -72,7 +72,15 @@ def crawl(exercise, urls, net, *, limit, timeout):
 
     async def main():
         loop = asyncio.get_running_loop()
+        before = asyncio.all_tasks()
         got = await exercise.crawl(urls, net, limit=limit, timeout=timeout)
+        left = [task for task in asyncio.all_tasks() - before if not task.done()]
+        if left or net.inside:
+            pytest.fail(
+                f"crawl({urls}, limit={limit}, timeout={timeout}) returned while {net.inside} fetch(es) were still in "
+                f"flight and {len(left)} of its task(s) still running; it returns only when every fetch has finished",
+                pytrace=False,
+            )
         return got, loop.time()
 
     try:
