@@ -53,9 +53,9 @@ class Client:
             pass
 
 
-async def serving(exercise, lookup, body, port=0):
-    """Start the server, run body(server), always stop the server."""
-    server = await exercise.start_server(lookup, port)
+async def serving(exercise, lookup, body, port=None):
+    """Start the server (on the port start_server picks by default, or on `port`), run body(server), stop it."""
+    server = await (exercise.start_server(lookup) if port is None else exercise.start_server(lookup, port))
     try:
         return await body(server)
     finally:
