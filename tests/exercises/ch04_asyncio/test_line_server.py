@@ -12,6 +12,7 @@ at a time, or runs lookup on the loop, cannot get B's reply out first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 
@@ -35,6 +36,16 @@ class Client:
     async def connect(cls, server):
         port = server.sockets[0].getsockname()[1]
         return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def session(cls, server):
+        """A connected client, closed however the block ends."""
+        client = await cls.connect(server)
+        try:
+            yield client
+        finally:
+            await client.close()
 
     async def ask(self, line, end="\n"):
         self.writer.write(f"{line}{end}".encode())
@@ -79,11 +90,8 @@ def upper(line):
 @pytest.mark.task("replies")
 def test_each_line_gets_its_reply_in_order(exercise):
     async def body(server):
-        client = await Client.connect(server)
-        try:
+        async with Client.session(server) as client:
             return [await client.ask(line) for line in ("hello", "größe", "a b c", "")] + [await client.ask("x", "\r\n")]
-        finally:
-            await client.close()
 
     got = run(lambda: serving(exercise, upper, body))
     expected = ["HELLO\n", "GRÖSSE\n", "A B C\n", "\n", "X\n"]
@@ -96,13 +104,10 @@ def test_each_line_gets_its_reply_in_order(exercise):
 @pytest.mark.task("replies")
 def test_requests_sent_together_get_one_reply_each_in_order(exercise):
     async def body(server):
-        client = await Client.connect(server)
-        try:
+        async with Client.session(server) as client:
             client.writer.write(b"one\ntwo\nthree\n")  # three requests in one packet
             await client.writer.drain()
             return [await client.reply() for _ in range(3)]
-        finally:
-            await client.close()
 
     got = run(lambda: serving(exercise, upper, body))
     assert got == ["ONE\n", "TWO\n", "THREE\n"], (
@@ -113,15 +118,12 @@ def test_requests_sent_together_get_one_reply_each_in_order(exercise):
 @pytest.mark.task("replies")
 def test_quit_says_bye_and_closes_the_connection(exercise):
     async def body(server):
-        client = await Client.connect(server)
-        try:
+        async with Client.session(server) as client:
             first = await client.ask("one")
             bye = await client.ask("QUIT")
             async with asyncio.timeout(REPLY_SECONDS):
                 rest = await client.reader.read()
             return first, bye, rest
-        finally:
-            await client.close()
 
     first, bye, rest = run(lambda: serving(exercise, upper, body))
     assert (first, bye, rest) == ("ONE\n", "BYE\n", b""), (
@@ -133,11 +135,8 @@ def test_quit_says_bye_and_closes_the_connection(exercise):
 @pytest.mark.task("replies")
 def test_a_failed_lookup_is_reported_and_the_connection_stays_open(exercise):
     async def body(server):
-        client = await Client.connect(server)
-        try:
+        async with Client.session(server) as client:
             return await client.ask("boom"), await client.ask("after")
-        finally:
-            await client.close()
 
     failed, after = run(lambda: serving(exercise, upper, body))
     assert (failed, after) == ("ERROR: no such key: boom\n", "AFTER\n"), (
@@ -270,11 +269,8 @@ def test_the_blocking_lookup_never_runs_on_the_event_loop(exercise):
 
     async def body(server):
         loop_threads.append(threading.get_ident())
-        client = await Client.connect(server)
-        try:
+        async with Client.session(server) as client:
             return [await client.ask(line) for line in ("a", "b")]
-        finally:
-            await client.close()
 
     got = run(lambda: serving(exercise, lookup, body))
     assert got == ["A\n", "B\n"], (
