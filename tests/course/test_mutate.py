@@ -81,6 +81,25 @@ def test_a_lock_is_removed_but_its_body_kept():
     assert "    self.value += 1" in bodies(source, "lock_removed")[0]
 
 
+def test_an_asyncio_lock_or_semaphore_is_removed_too():
+    source = """
+    async def acquire(self):
+        async with self._turn:
+            self._refill()
+            if self._tokens < 1:
+                await asyncio.sleep(1)
+            self._tokens -= 1
+        async with asyncio.timeout(5), slots:
+            await fetch()
+    """
+    assert made(source, "lock_removed") == [
+        (3, "if True:  # was: async with self._turn:"),
+        (8, "async with asyncio.timeout(5):  # was: async with asyncio.timeout(5), slots:"),
+    ]
+    [moved] = bodies(source, "lock_after_check")
+    assert "    if self._tokens < 1:\n        await asyncio.sleep(1)\n    async with self._turn:\n" in moved
+
+
 def test_the_check_moves_before_the_lock_it_was_guarded_by():
     source = """
     def withdraw(self, amount):

@@ -115,3 +115,91 @@ def test_the_leak_check_fails_tests_that_leave_work_running(pytester, monkeypatc
     result = pytester.runpytest_subprocess("-p", "course.testing.plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4, errors=3)
     result.stdout.fnmatch_lines(["*threads still running*", "*child processes still running*", "*servers still listening*"])
+
+
+def test_run_async_says_where_the_loop_was_blocked():
+    def lookup():
+        time.sleep(0.3)  # the line the report must point at
+
+    async def handle_request():
+        await asyncio.sleep(0)
+        lookup()
+
+    with pytest.raises(EventLoopBlocked) as blocked:
+        run_async(handle_request, max_lag=0.1)
+    report = str(blocked.value)
+    assert "handle_request() (task" in report and "held the loop" in report, report
+    assert "in test_run_async_says_where_the_loop_was_blocked.<locals>.lookup(): time.sleep(0.3)" in report, report
+    assert "called from" in report and "in test_run_async_says_where_the_loop_was_blocked.<locals>.handle_request(): lookup()" in report
+
+
+def test_run_async_reports_a_blocked_loop_even_when_main_then_fails():
+    async def blocks_then_fails():
+        time.sleep(0.3)
+        raise KeyError("later")
+
+    with pytest.raises(EventLoopBlocked, match="blocks_then_fails") as blocked:
+        run_async(blocks_then_fails, max_lag=0.1)
+    assert isinstance(blocked.value.__cause__, KeyError)
+
+
+def test_run_async_on_a_virtual_clock_jumps_over_waits_and_keeps_exact_time():
+    async def sleeps():
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(3600)
+        async with asyncio.timeout(5):
+            await asyncio.sleep(4.5)
+        return loop.time()
+
+    started = time.monotonic()
+    assert run_async(sleeps, virtual_clock=True, timeout=10_000) == 3604.5
+    assert time.monotonic() - started < 5
+
+
+def test_run_async_on_a_virtual_clock_times_out_a_stuck_coroutine_at_once():
+    async def stuck():
+        await asyncio.Event().wait()
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        run_async(stuck, virtual_clock=True, timeout=1000)
+    assert time.monotonic() - started < 5
+
+
+LOST_WORK = '''
+import asyncio, gc
+
+async def work():
+    return 1
+
+def test_never_awaited():
+    async def main():
+        work()
+    asyncio.run(main())
+
+def test_destroyed_while_pending():
+    async def waiter():
+        await asyncio.get_running_loop().create_future()
+    async def main():
+        asyncio.get_running_loop().create_task(waiter())
+        await asyncio.sleep(0)
+        gc.collect()
+    asyncio.run(main())
+
+def test_awaited():
+    async def main():
+        return await work()
+    assert asyncio.run(main()) == 1
+'''
+
+
+@pytest.mark.timeout(60)
+def test_a_lost_coroutine_or_a_destroyed_pending_task_fails_the_test(pytester, monkeypatch):
+    monkeypatch.setenv("COURSE_ROOT", str(Path(__file__).resolve().parents[2]))
+    pytester.makepyfile(test_lost=LOST_WORK)
+    result = pytester.runpytest_subprocess("-p", "course.testing.plugin", "-p", "no:cacheprovider", "-rE", "--tb=short")
+    result.assert_outcomes(passed=3, errors=2)
+    result.stdout.fnmatch_lines([
+        "*coroutine 'work' was never awaited (call it with await*",
+        "*Task was destroyed but it is pending!*waiter()*(keep a reference to every task*",
+    ])

@@ -9,13 +9,16 @@ threads, child processes or listening sockets behind.
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
+import logging
 import multiprocessing
 import os
 import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -139,6 +142,56 @@ def no_leaks(request: pytest.FixtureRequest):
         problems.append("servers still listening: " + ", ".join(sockets) + " (shut the daemon down)")
     if problems:
         pytest.fail("the code left work running after it returned:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+class _AsyncioComplaints(logging.Handler):
+    """Collects asyncio's 'Task was destroyed but it is pending!' reports."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "destroyed but it is pending" in message:
+            self.messages.append(" ".join(message.split()))
+
+
+@pytest.fixture(autouse=True)
+def no_lost_coroutines():
+    """Fail a test in which a coroutine was never awaited or a pending task was destroyed.
+
+    Both lose work silently: `fetch(url)` without `await` only builds a
+    coroutine object (Python warns when it is thrown away), and a task nobody
+    keeps a reference to can be garbage-collected while it still waits
+    (asyncio logs "Task was destroyed but it is pending!", CPython #91887).
+    A garbage collection at the end of the test finds the objects that only
+    a reference cycle kept alive. It looks only at objects made since the
+    previous test: what survived a test is frozen (gc.freeze), so the check
+    costs microseconds, not the quarter second a collection of the whole heap
+    of a pytest process takes.
+    """
+    complaints = _AsyncioComplaints()
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(complaints)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            yield
+        finally:
+            gc.collect()  # cheap: everything older than this test is frozen (below)
+            gc.freeze()
+            logger.removeHandler(complaints)
+    never_awaited = []
+    for warning in caught:
+        if issubclass(warning.category, RuntimeWarning) and "was never awaited" in str(warning.message):
+            never_awaited.append(str(warning.message))
+        else:  # not ours: hand it back to pytest's own warnings capture
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    problems = [f"{message} (call it with await, or hand it to a task you keep)" for message in never_awaited]
+    problems += [f"{message} (keep a reference to every task and await it)" for message in complaints.messages]
+    if problems:
+        pytest.fail("asynchronous work was lost:\n  " + "\n  ".join(problems), pytrace=False)
 
 
 def _is_helper(pid: int) -> bool:

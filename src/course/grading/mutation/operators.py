@@ -166,7 +166,7 @@ def _is_lock_item(item: ast.withitem) -> bool:
     return item.optional_vars is None and isinstance(item.context_expr, (ast.Name, ast.Attribute))
 
 
-def _with_header_end(node: ast.With, lines: list[str]) -> tuple[int, int]:
+def _with_header_end(node: ast.With | ast.AsyncWith, lines: list[str]) -> tuple[int, int]:
     """Where the `with ...:` header's colon ends (byte column, as ast counts)."""
     last = node.items[-1].context_expr
     line = lines[last.end_lineno - 1].encode()
@@ -175,14 +175,16 @@ def _with_header_end(node: ast.With, lines: list[str]) -> tuple[int, int]:
 
 
 def lock_removed(tree: ast.Module, lines: list[str]) -> Iterator[Edit]:
-    """`with lock:` loses one lock; with its only lock gone it becomes `if True:` (body kept)."""
+    """`with lock:` (or asyncio's `async with lock:`, a Lock or a Semaphore) loses one lock;
+    with its only lock gone it becomes `if True:` (body kept)."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.With):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            keyword = "async with " if isinstance(node, ast.AsyncWith) else "with "
             end = _with_header_end(node, lines)
             for index, item in enumerate(node.items):
                 if _is_lock_item(item):
                     rest = node.items[:index] + node.items[index + 1:]
-                    header = "with " + ", ".join(ast.unparse(i) for i in rest) + ":" if rest else "if True:"
+                    header = keyword + ", ".join(ast.unparse(i) for i in rest) + ":" if rest else "if True:"
                     yield Edit(node, (node.lineno, node.col_offset), end, header + _was(lines, node, end), True)
 
 
@@ -190,11 +192,11 @@ def lock_after_check(tree: ast.Module, lines: list[str]) -> Iterator[Edit]:
     """The statements up to the first `if` inside `with lock:` move before the lock:
     the check (and the read it uses) runs unlocked, the change after it locked."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.With) and all(_is_lock_item(i) for i in node.items):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and all(_is_lock_item(i) for i in node.items):
             checks = [i for i, statement in enumerate(node.body) if isinstance(statement, ast.If)]
             if checks and checks[0] < len(node.body) - 1:
                 cut = checks[0] + 1
-                moved = ast.copy_location(ast.With(node.items, node.body[cut:], None), node)
+                moved = ast.copy_location(type(node)(node.items, node.body[cut:], None), node)
                 text = _unparse_statements(node.body[:cut]) + "\n" + ast.unparse(moved)
                 yield _replace(node, text, statement=True)
 
