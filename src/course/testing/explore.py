@@ -56,7 +56,7 @@ class ExplorationError(AssertionError):
     """A schedule broke the scenario; the message lists that schedule step by step,
     and `steps` holds it as (thread, step) pairs (see `timeline_of`)."""
 
-    def __init__(self, message: str, steps: Sequence[tuple[str, str]] = ()):
+    def __init__(self, message: str, steps: Sequence[tuple[str, str, str]] = ()):
         super().__init__(message)
         self.steps = list(steps)
 
@@ -83,6 +83,7 @@ class _Thread:
     done: bool = False
     error: BaseException | None = None
     real: Any = None
+    notes: list[str] = field(default_factory=list)  # what its last step did that is worth telling
 
     def __post_init__(self) -> None:
         self.go.acquire()  # taken until the explorer gives this thread its turn
@@ -100,7 +101,7 @@ class _Run:
         self.by_ident: dict[int, _Thread] = {}
         self.back = _allocate()
         self.back.acquire()
-        self.steps: list[tuple[str, str]] = []  # (thread name, what it did)
+        self.steps: list[tuple[str, str, str]] = []  # (thread, the step it took, where it stopped next)
         self.decisions: list[tuple[int, int, bool, int]] = []  # (options, chosen, preemptive, preemptions before)
         self.preemptions = 0
         self.clock = 0.0
@@ -132,13 +133,11 @@ class _Run:
                 if self.abandoned:
                     raise _Abandoned
                 body()
-                self.steps.append((managed.name, "ends"))
             except _Abandoned:
                 pass
             except BaseException as error:  # noqa: BLE001 - reported as the schedule's failure
                 if not self.abandoned:  # not an error raised while a finished run unwinds
                     managed.error = error
-                    self.steps.append((managed.name, f"raises {type(error).__name__}: {error}"))
             finally:
                 managed.done = True
                 if not self.abandoned:
@@ -190,16 +189,21 @@ class _Run:
                 first = min(timed, key=lambda t: t.deadline)
                 self.clock = max(self.clock, first.deadline)
                 first.timed_out = True
-                self.steps.append((first.name, f"times out (it {first.step})"))
+                self.steps.append((first.name, f"times out where it {first.step}", ""))
                 continue
             if previous in ready:
                 ready.remove(previous)
                 ready.insert(0, previous)
             chosen = self.choose(ready, previous)
-            self.steps.append((chosen.name, chosen.step))
+            step = chosen.step
             previous = chosen
             chosen.go.release()
-            if not self.back.acquire(timeout=self.step_timeout):
+            came_back = self.back.acquire(timeout=self.step_timeout)
+            if chosen.notes:
+                step += f" ({'; '.join(chosen.notes)})"
+                chosen.notes.clear()
+            self.steps.append((chosen.name, step, _stopped(chosen) if came_back else "(never came back)"))
+            if not came_back:
                 self.problem = (f"{chosen.name} ran for {self.step_timeout:g} s without reaching a point the explorer "
                                 "controls: it blocks on something made outside the scenario (a lock created at import, "
                                 "a thread pool's queue, I/O, a sleep) or loops forever")
@@ -239,6 +243,13 @@ class _Run:
         return [m.name for m in self.threads if m.real.is_alive()]
 
 
+def _stopped(managed: _Thread) -> str:
+    """Where a thread stopped after its turn: its next step, or how it ended."""
+    if managed.error is not None:
+        return f"raises {type(managed.error).__name__}: {managed.error}"
+    return "ends" if managed.done else managed.step
+
+
 _ACTIVE: list[_Run] = []  # the run in progress (at most one)
 
 
@@ -266,6 +277,13 @@ def _timeout(blocking: bool, timeout: float | None) -> float | None:
     if not blocking:
         return 0.0
     return None if timeout is None or timeout < 0 else timeout
+
+
+def _note(text: str) -> None:
+    """Add `text` to the step the calling explored thread is taking (who a notify woke)."""
+    managed = getattr(_local, "managed", None)
+    if managed is not None:
+        managed.notes.append(text)
 
 
 def pause(what: str = "pauses") -> None:
@@ -376,7 +394,7 @@ class Condition:
     def wait(self, timeout: float | None = None) -> bool:
         self._check_owned("wait")
         _point(f"waits on {self.name}")
-        token = {"notified": False}
+        token = {"notified": False, "who": getattr(getattr(_local, "managed", None), "name", "the test")}
         self._waiters.append(token)
         saved = self._lock._release_save()
         woken = _point(f"wakes up from {self.name} and takes its lock back",
@@ -409,16 +427,20 @@ class Condition:
     def notify(self, n: int = 1) -> None:
         self._check_owned("notify")
         _point(f"notifies {self.name}" if n == 1 else f"notifies {n} waiters of {self.name}")
-        for token in self._waiters[:n]:
-            token["notified"] = True
+        self._wake(self._waiters[:n])
         del self._waiters[:n]
 
     def notify_all(self) -> None:
         self._check_owned("notify")
         _point(f"notifies all waiters of {self.name}")
-        for token in self._waiters:
-            token["notified"] = True
+        self._wake(self._waiters)
         self._waiters.clear()
+
+    @staticmethod
+    def _wake(tokens: list[dict]) -> None:
+        for token in tokens:
+            token["notified"] = True
+        _note("wakes " + (", ".join(token["who"] for token in tokens) or "nobody"))
 
 
 class Semaphore:
@@ -714,22 +736,29 @@ MAX_REPORTED_STEPS = 80
 
 def _report(title: str, schedules: int, run: _Run, failure: str) -> str:
     steps = run.steps
-    lines = [f"{title} fails in schedule {schedules} (the {schedules - 1} before it held). The schedule:"]
-    shown = steps if len(steps) <= MAX_REPORTED_STEPS else steps[:MAX_REPORTED_STEPS // 2] + [("", "...")] + steps[-MAX_REPORTED_STEPS // 2:]
-    for number, (name, step) in enumerate(shown, start=1):
-        lines.append(f"  {number:>2}. {name}: {step}" if name else "      ...")
+    bound = "" if run.preemption_bound is None else f", of those with at most {run.preemption_bound} preemptions"
+    lines = [f"{title} fails in schedule {schedules}{bound} (the {schedules - 1} before it held). "
+             "Each step: which thread went on, and where it stopped next:"]
+    half = MAX_REPORTED_STEPS // 2
+    numbered = list(enumerate(steps, start=1))
+    shown = numbered if len(numbered) <= MAX_REPORTED_STEPS else numbered[:half] + [(0, None)] + numbered[-half:]
+    for number, step in shown:
+        if step is None:
+            lines.append("      ...")
+        else:
+            name, took, stopped = step
+            lines.append(f"  {number:>2}. {name} {took}" + (f"; next it {stopped}" if stopped else ""))
     lines.append(f"then: {failure}")
     return "\n".join(lines)
 
 
-def timeline_of(steps: Sequence[tuple[str, str]]):
+def timeline_of(steps: Sequence[tuple[str, ...]]):
     """The steps of a schedule as a course.tracing.Timeline: one lane per thread, step i
     drawn from i to i + 1 (plot it with course.tracing.plot_timeline)."""
     from course.tracing import Timeline
 
     timeline = Timeline()
     timeline.origin = 0.0
-    for number, (name, step) in enumerate(steps):
-        if name:
-            timeline.add(name, step.split(" ", 1)[0], number, number + 1)
+    for number, (name, step, *_) in enumerate(steps):
+        timeline.add(name, step.split(" ", 1)[0], number, number + 1)
     return timeline
