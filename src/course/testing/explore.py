@@ -673,7 +673,7 @@ def _label(worker: Worker | tuple[str, Worker], index: int) -> tuple[str, Worker
 def explore(setup: Callable[[], Any], workers: Sequence[Worker | tuple[str, Worker]],
             invariant: Callable[[Any], Any] | None = None, *, modules: Sequence[ModuleType] = (),
             preemption_bound: int | None = None, max_schedules: int = 5000, max_steps: int = 300,
-            step_timeout: float = 2.0, title: str = "the scenario") -> Exploration:
+            step_timeout: float = 5.0, title: str = "the scenario") -> Exploration:
     """Run `workers` (each called with `setup()`'s state, one thread each; a worker may be
     a `(what it does, function)` pair) under every schedule, then `invariant(state)`.
 
@@ -684,7 +684,9 @@ def explore(setup: Callable[[], Any], workers: Sequence[Worker | tuple[str, Work
     `preemption_bound` limits how often a run switches away from a thread that could
     go on (None: no limit, every schedule). More than `max_schedules` schedules is a
     failure: the scenario (or the code's number of steps) is too large to prove.
-    `modules` are searched for names bound to the real threading classes.
+    `modules` (the code under test) get the cooperative `threading` for the scenario.
+    A thread that runs `step_timeout` seconds without reaching a point fails the run:
+    it blocks on something the explorer does not control, or loops forever.
     """
     labelled = [_label(worker, index) for index, worker in enumerate(workers, start=1)]
     prefix: list[int] | None = []

@@ -542,3 +542,27 @@ def test_in_no_schedule_does_a_release_by_a_thread_holding_nothing_let_anyone_in
     explore_occupancy(exercise, "a writer, a reader, and a thread calling release_write() without holding the lock",
                  [("write", Occupancy.write), ("release_write() holding nothing", release_without_holding), ("read", Occupancy.read)],
                  invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_in_every_schedule_the_readers_a_writer_kept_out_get_in_together_when_it_leaves(exercise):
+    from course.testing.explore import Barrier, Event, explore
+
+    def setup():
+        return {"lock": exercise.RWLock(), "writer inside": Event(), "both readers inside": Barrier(2)}
+
+    def write(state):
+        with state["lock"].writing():
+            state["writer inside"].set()
+
+    def read(state):
+        state["writer inside"].wait()
+        with state["lock"].reading():
+            # Each reader stays inside until the other one is inside too: a lock that
+            # lets only one reader in after the writer leaves keeps them waiting forever.
+            state["both readers inside"].wait()
+
+    result = explore(setup, [("write", write), ("read once the writer is inside", read),
+                             ("read once the writer is inside", read)],
+                     modules=[exercise], title="a writer inside, then two readers who meet inside", preemption_bound=1)
+    assert result.schedules >= 2, f"only {result.schedules} schedule explored"
