@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import Overlap, plain, provoke_races, yield_point
+from course.testing.explore import explore, pause
 
 JOIN_SECONDS = 5.0
 STALL_SECONDS = 1.5  # no thread made progress for this long: they are stuck
@@ -621,8 +622,6 @@ def test_a_transfer_to_the_same_account_returns_and_is_checked(exercise):
 
 def accounts(exercise, **balances):
     """Accounts by name, each with an io() where the explorer may switch threads."""
-    from course.testing.explore import pause
-
     def io_of(name):
         return lambda: pause(f"calls io() on account {name} (it has read the balance, not yet written it)")
 
@@ -640,8 +639,6 @@ def attempt(state, call):
 
 
 def explore_bank(exercise, title, setup, workers, invariant):
-    from course.testing.explore import explore
-
     result = explore(setup, workers, invariant, modules=[exercise], title=title)
     assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored (no point where threads could switch?)"
 

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until
+from course.testing.explore import explore
 
 WAKE_SECONDS = 2.0
 DEADLINE_SECONDS = 0.3  # the timeout given to a call that is woken for nothing
@@ -427,8 +428,6 @@ def test_a_woken_producer_rechecks_before_adding(exercise):
 
 
 def explore_buffer(exercise, title, workers, invariant, preemptions, **state):
-    from course.testing.explore import explore
-
     def setup():
         return {"buffer": exercise.BoundedBuffer(1), "got": [], **state}
 

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import Overlap, plain, wait_until
+from course.testing.explore import explore, pause
 
 MODEL = settings(
     derandomize=True,
@@ -416,8 +417,6 @@ class Flights:
         self.fetcher = None
 
     def download(self, url):
-        from course.testing.explore import pause
-
         if url == "outer":
             return self.fetcher.fetch("inner")
         self.inside += 1
@@ -442,8 +441,6 @@ def fetching(url):
 
 @pytest.mark.task("every_schedule")
 def test_every_schedule_of_three_fetches_keeps_the_limit_and_frees_every_slot(exercise):
-    from course.testing.explore import explore
-
     def setup():
         flights = Flights()
         flights.fetcher = exercise.LimitedFetcher(flights.download, 2)

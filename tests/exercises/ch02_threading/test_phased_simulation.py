@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until, yield_point
+from course.testing.explore import explore, others_running, pause
 
 RETURN_SECONDS = 5.0
 QUIET_SECONDS = 0.4  # how long simulate() has to return early, if it does not wait for its workers
@@ -378,8 +379,6 @@ EXPLORED_CELLS = [0.0, 3.0, 6.0, 9.0, 12.0]
 def explored_rule(failing_cell=None):
     """average(), with a point before each cell where the explorer may switch threads;
     raises ArithmeticError on the cell whose old value is `failing_cell`."""
-    from course.testing.explore import pause
-
     def rule(left, centre, right):
         pause(f"computes the cell that held {centre:g}")
         if centre == failing_cell:
@@ -390,8 +389,6 @@ def explored_rule(failing_cell=None):
 
 
 def explore_simulation(exercise, title, call, invariant):
-    from course.testing.explore import explore, others_running
-
     def work(state):
         try:
             state["result"] = call()

@@ -28,6 +28,7 @@ import time
 import pytest
 
 from course.testing import Overlap, provoke_races, wait_until, yield_point
+from course.testing.explore import Barrier, Event, explore, pause
 
 HOLD_SECONDS = 5.0  # a holder waits at most this long for its gate
 REACH_SECONDS = 2.0  # how long the expected holders have to get in
@@ -486,8 +487,6 @@ class Occupancy:
         self.refusals: list[str] = []
 
     def read(self) -> None:
-        from course.testing.explore import pause
-
         with self.lock.reading():
             self.readers += 1
             self.most_readers = max(self.most_readers, self.readers)
@@ -497,8 +496,6 @@ class Occupancy:
             self.readers -= 1
 
     def write(self) -> None:
-        from course.testing.explore import pause
-
         with self.lock.writing():
             self.writers += 1
             if self.readers or self.writers > 1:
@@ -508,8 +505,6 @@ class Occupancy:
 
 
 def explore_occupancy(exercise, title, workers, invariant):
-    from course.testing.explore import explore
-
     result = explore(lambda: Occupancy(exercise.RWLock()), workers, invariant, modules=[exercise], title=title, preemption_bound=1)
     assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored"
 
@@ -546,8 +541,6 @@ def test_in_no_schedule_does_a_release_by_a_thread_holding_nothing_let_anyone_in
 
 @pytest.mark.task("every_schedule")
 def test_in_every_schedule_the_readers_a_writer_kept_out_get_in_together_when_it_leaves(exercise):
-    from course.testing.explore import Barrier, Event, explore
-
     def setup():
         return {"lock": exercise.RWLock(), "writer inside": Event(), "both readers inside": Barrier(2)}
 
