@@ -33,6 +33,7 @@ from course.testing import Overlap, plain, provoke_races, yield_point
 from course.testing.explore import explore, pause
 
 JOIN_SECONDS = 5.0
+RUN_SECONDS = 15.0  # all of run_together's threads: a loaded machine slows right code; a stall is caught sooner
 STALL_SECONDS = 1.5  # no thread made progress for this long: they are stuck
 MODEL = settings(
     derandomize=True,
@@ -73,7 +74,7 @@ class Progress:
         self.done += 1  # racy increments are fine: any change is progress
 
 
-def run_together(jobs, timeout=JOIN_SECONDS, name="worker", progress=None):
+def run_together(jobs, timeout=RUN_SECONDS, name="worker", progress=None):
     """Run each job in its own daemon thread, all released at once.
 
     Returns (errors, stuck): exceptions the jobs raised, and the threads still
@@ -122,7 +123,7 @@ def stacks(threads) -> str:
     return "\n".join(parts)
 
 
-def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS, progress=None):
+def assert_finished(errors, stuck, what, timeout=RUN_SECONDS, progress=None):
     waited = f"no operation completed for {STALL_SECONDS} s" if progress is not None and progress.stalled else f"within {timeout:.0f} s"
     assert not stuck, (
         f"{what} did not finish ({waited}): deadlock? {len(stuck)} thread(s) still blocked "
