@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-LOSES = ["concurrent_deposits", "no_overdraft", "atomic_transfer"]
+LOSES = ["concurrent_deposits", "no_overdraft", "atomic_transfer", "every_schedule"]
 
 
 class InsufficientFunds(Exception):

@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
-LOSES = ["failure_frees_slot"]
+LOSES = ["failure_frees_slot", "every_schedule"]
 
 
 class LimitedFetcher:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Sequence
 
-LOSES = ["at_most_limit"]
+LOSES = ["at_most_limit", "every_schedule"]
 
 
 class LimitedFetcher:

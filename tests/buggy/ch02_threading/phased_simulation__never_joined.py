@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Sequence
 
-LOSES = ["stop_and_join"]
+LOSES = ["stop_and_join", "every_schedule"]
 
 Rule = Callable[[float, float, float], float]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Sequence
 
-LOSES = ["phases_never_mix"]
+LOSES = ["phases_never_mix", "every_schedule"]
 
 Rule = Callable[[float, float, float], float]
 

@@ -5,7 +5,7 @@ another thread writes: the lock is free again, and readers walk in on the
 writer.
 """
 
-LOSES = ["exclusive_writer"]
+LOSES = ["exclusive_writer", "every_schedule"]
 
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [

@@ -11,7 +11,7 @@ import contextlib
 import threading
 from typing import Iterator
 
-LOSES = ["exclusive_writer"]
+LOSES = ["exclusive_writer", "every_schedule"]
 
 
 class RWLock:

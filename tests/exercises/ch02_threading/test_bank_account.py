@@ -30,8 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import Overlap, plain, provoke_races, yield_point
+from course.testing.explore import explore, pause
 
 JOIN_SECONDS = 5.0
+RUN_SECONDS = 15.0  # all of run_together's threads: a loaded machine slows right code; a stall is caught sooner
 STALL_SECONDS = 1.5  # no thread made progress for this long: they are stuck
 MODEL = settings(
     derandomize=True,
@@ -72,7 +74,7 @@ class Progress:
         self.done += 1  # racy increments are fine: any change is progress
 
 
-def run_together(jobs, timeout=JOIN_SECONDS, name="worker", progress=None):
+def run_together(jobs, timeout=RUN_SECONDS, name="worker", progress=None):
     """Run each job in its own daemon thread, all released at once.
 
     Returns (errors, stuck): exceptions the jobs raised, and the threads still
@@ -121,7 +123,7 @@ def stacks(threads) -> str:
     return "\n".join(parts)
 
 
-def assert_finished(errors, stuck, what, timeout=JOIN_SECONDS, progress=None):
+def assert_finished(errors, stuck, what, timeout=RUN_SECONDS, progress=None):
     waited = f"no operation completed for {STALL_SECONDS} s" if progress is not None and progress.stalled else f"within {timeout:.0f} s"
     assert not stuck, (
         f"{what} did not finish ({waited}): deadlock? {len(stuck)} thread(s) still blocked "
@@ -609,3 +611,102 @@ def test_a_transfer_to_the_same_account_returns_and_is_checked(exercise):
         assert not errors, f"transfer(a, a, {amount}) raised {errors[0]!r}"
         assert got == [expected], f"transfer(a, a, {amount}) on a balance of 100: {got[0][0]} {got[0][1] or ''}, expected {expected[0]} {expected[1] or ''}".rstrip()
         assert plain(account.balance) == 100, f"transfer(a, a, {amount}) changed the balance to {account.balance}, expected 100"
+
+
+
+# ---- task 6: every schedule of small scenarios ---------------------------------------
+# course.testing.explore runs two threads under every order of their steps (taking or
+# giving back a lock, and each io() call, where the explorer may switch threads), so
+# these scenarios are proven for every interleaving, not sampled. A failure lists the
+# schedule that broke the account, step by step.
+
+
+def accounts(exercise, **balances):
+    """Accounts by name, each with an io() where the explorer may switch threads."""
+    def io_of(name):
+        return lambda: pause(f"calls io() on account {name} (it has read the balance, not yet written it)")
+
+    return {name: exercise.Account(balance, io=io_of(name)) for name, balance in balances.items()}
+
+
+def attempt(state, call):
+    """Run `call`; count it in state['made'] when it went through, not when it was
+    refused with state['refusal'] (any other exception fails the schedule)."""
+    try:
+        call()
+    except state["refusal"]:
+        return
+    state["made"] += 1
+
+
+def explore_bank(exercise, title, setup, workers, invariant):
+    result = explore(setup, workers, invariant, modules=[exercise], title=title)
+    assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored (no point where threads could switch?)"
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_deposits_loses_nothing(exercise):
+    def invariant(state):
+        assert plain(state["A"].balance) == 120, f"A holds {state['A'].balance} after two deposits of 10 on 100, expected 120"
+
+    explore_bank(exercise, "two deposits of 10 on an account A holding 100", lambda: accounts(exercise, A=100),
+                 [("deposit 10 on A", lambda state: state["A"].deposit(10))] * 2, invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_withdrawals_lets_exactly_one_through(exercise):
+    def setup():
+        return {**accounts(exercise, A=100), "made": 0, "refusal": exercise.InsufficientFunds}
+
+    def invariant(state):
+        assert (state["made"], plain(state["A"].balance)) == (1, 40), (
+            f"two withdrawals of 60 from 100: {state['made']} went through and A holds {state['A'].balance}; "
+            "expected exactly one, leaving 40 (the other refused with InsufficientFunds)")
+
+    explore_bank(exercise, "two withdrawals of 60 from an account A holding 100", setup,
+                 [("withdraw 60 from A", lambda state: attempt(state, lambda: state["A"].withdraw(60)))] * 2, invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_opposite_transfers_finishes_and_conserves(exercise):
+    def invariant(state):
+        got = (plain(state["A"].balance), plain(state["B"].balance))
+        assert got == (90, 110), f"A and B hold {got} after moving 30 from A to B and 20 from B to A (both 100 before), expected (90, 110)"
+
+    explore_bank(exercise, "transfer(A, B, 30) and transfer(B, A, 20) at once", lambda: accounts(exercise, A=100, B=100),
+                 [("transfer 30 from A to B", lambda state: exercise.transfer(state["A"], state["B"], 30)),
+                  ("transfer 20 from B to A", lambda state: exercise.transfer(state["B"], state["A"], 20))], invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_transfers_from_one_account_lets_exactly_one_through(exercise):
+    def setup():
+        return {**accounts(exercise, A=100, B=0, C=0), "made": 0, "refusal": exercise.InsufficientFunds}
+
+    def invariant(state):
+        got = tuple(plain(state[name].balance) for name in "ABC")
+        assert state["made"] == 1 and got[0] == 40 and sum(got) == 100, (
+            f"two transfers of 60 out of A (holding 100): {state['made']} went through, A, B, C hold {got}; "
+            "expected exactly one, A left with 40 and 100 in all")
+
+    explore_bank(exercise, "transfer(A, B, 60) and transfer(A, C, 60) at once, A holding 100", setup,
+                 [("transfer 60 from A to B", lambda state: attempt(state, lambda: exercise.transfer(state["A"], state["B"], 60))),
+                  ("transfer 60 from A to C", lambda state: attempt(state, lambda: exercise.transfer(state["A"], state["C"], 60)))],
+                 invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_no_schedule_shows_a_transfer_halfway(exercise):
+    def look(state):
+        state["seen"] = (state["A"].balance, state["B"].balance)
+
+    def invariant(state):
+        a, b = plain(state["seen"][0]), plain(state["seen"][1])
+        assert (a, b) in {(100, 100), (100, 130), (70, 130)}, (
+            f"a thread reading A's balance and then B's saw A = {a} and B = {b} while 30 moved from A to B "
+            "(both 100 before): " + ("the 30 were in neither account" if (a, b) == (70, 100) else "impossible balances"))
+
+    explore_bank(exercise, "transfer(A, B, 30) while another thread reads A's balance and then B's",
+                 lambda: accounts(exercise, A=100, B=100),
+                 [("transfer 30 from A to B", lambda state: exercise.transfer(state["A"], state["B"], 30)),
+                  ("read A's balance, then B's", look)], invariant)

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until
+from course.testing.explore import explore
 
 WAKE_SECONDS = 2.0
 DEADLINE_SECONDS = 0.3  # the timeout given to a call that is woken for nothing
@@ -417,3 +418,57 @@ def test_a_woken_producer_rechecks_before_adding(exercise):
     got = plain([buffer.get(timeout=WAKE_SECONDS), buffer.get(timeout=WAKE_SECONDS)])
     finish(first, second)
     assert sorted(got) == ["new-1", "new-2"], f"got {got} after the producers finished, expected new-1 and new-2"
+
+
+# ---- task 5: every schedule of small scenarios ---------------------------------------
+# course.testing.explore runs three threads under every order of their steps on the
+# buffer's Condition (taking and giving back its lock, waiting, notifying) with at most
+# PREEMPTIONS switches away from a thread that could go on (switches when a thread waits
+# or ends are free), and checks the outcome after each. A failure lists the schedule.
+
+
+def explore_buffer(exercise, title, workers, invariant, preemptions, **state):
+    def setup():
+        return {"buffer": exercise.BoundedBuffer(1), "got": [], **state}
+
+    result = explore(setup, workers, invariant, modules=[exercise], title=title, preemption_bound=preemptions)
+    assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored"
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_consumers_and_a_producer_delivers_both_items(exercise):
+    def get(state):
+        state["got"].append(state["buffer"].get())
+
+    def put_two(state):
+        state["buffer"].put("a")
+        state["buffer"].put("b")
+
+    def invariant(state):
+        assert sorted(plain(state["got"])) == ["a", "b"], f"the consumers got {state['got']}, expected a and b once each"
+        assert len(state["buffer"]) == 0, f"{len(state['buffer'])} item(s) left in the buffer, expected none"
+
+    explore_buffer(exercise, "two get() and put('a'), put('b') on a buffer of capacity 1",
+                   [("get", get), ("get", get), ("put a, then b", put_two)], invariant, preemptions=2)
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_producers_and_a_consumer_keeps_the_capacity(exercise):
+    def put(*items):
+        def work(state):
+            for item in items:
+                state["buffer"].put(item)
+                state["most"] = max(state["most"], len(state["buffer"]))
+        return work
+
+    def get_three(state):
+        for _ in range(3):
+            state["got"].append(state["buffer"].get())
+
+    def invariant(state):
+        assert state["most"] <= 1, f"a producer saw {state['most']} items in a buffer of capacity 1"
+        assert sorted(plain(state["got"])) == ["x", "y", "z"], f"the consumer got {state['got']}, expected x, y and z once each"
+
+    explore_buffer(exercise, "put('x'), put('z') and put('y') and three get() on a buffer of capacity 1",
+                   [("put x, then z", put("x", "z")), ("put y", put("y")), ("get three times", get_three)],
+                   invariant, preemptions=1, most=0)

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import Overlap, plain, wait_until
+from course.testing.explore import explore, pause
 
 MODEL = settings(
     derandomize=True,
@@ -395,3 +396,72 @@ def test_fetch_all_raises_the_error_of_the_first_failing_url(exercise):
         f"the downloads of {wanted[1]} and {wanted[3]} failed ({wanted[3]} first); fetch_all raised {helper.error!r}, "
         f"expected DownloadError({expected!r}), the error of the first failing URL in the order of the list"
     )
+
+
+# ---- task 5: every schedule of a small scenario --------------------------------------
+# course.testing.explore runs three fetch() calls in three threads under every order of
+# their steps on the fetcher's semaphore (taking and giving back a permit) and of the
+# downloads' own `pause()`, with at most two switches away from a thread that could go
+# on. fetch_all is not explored: its pool's threads wait on a queue the explorer does
+# not control (the other tasks test it).
+
+
+
+class Flights:
+    """Downloads that count how many are in flight; 'bad' fails, and 'outer' fetches
+    'inner' through the same fetcher (so it needs two slots at once)."""
+
+    def __init__(self):
+        self.inside = self.most = 0
+        self.outcomes: dict[str, str] = {}
+        self.fetcher = None
+
+    def download(self, url):
+        if url == "outer":
+            return self.fetcher.fetch("inner")
+        self.inside += 1
+        self.most = max(self.most, self.inside)
+        try:
+            pause(f"downloads {url}")
+            if url == "bad":
+                raise DownloadError(url)
+            return f"<{url}>"
+        finally:
+            self.inside -= 1
+
+
+def fetching(url):
+    def work(flights):
+        try:
+            flights.outcomes[url] = flights.fetcher.fetch(url)
+        except DownloadError:
+            flights.outcomes[url] = "DownloadError"
+    return (f"fetch {url}", work)
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_three_fetches_keeps_the_limit_and_frees_every_slot(exercise):
+    def setup():
+        flights = Flights()
+        flights.fetcher = exercise.LimitedFetcher(flights.download, 2)
+        return flights
+
+    most = []
+
+    def invariant(flights):
+        assert flights.most <= 2, f"{flights.most} downloads were in flight at once with limit 2"
+        expected = {"a": "<a>", "bad": "DownloadError", "c": "<c>"}
+        assert plain(flights.outcomes) == expected, f"fetch() returned or raised {flights.outcomes}, expected {expected}"
+        most.append(flights.most)
+        # Both slots must be free again. This runs in the test's own thread, where a
+        # fetch that finds no free slot raises RuntimeError instead of waiting forever.
+        try:
+            got = flights.fetcher.fetch("outer")
+        except RuntimeError as error:
+            raise AssertionError(f"after the three fetches (one failed) the fetcher has fewer than 2 free slots: {error}") from None
+        assert got == "<inner>", f"a fetch whose download fetches again returned {got!r}, expected '<inner>'"
+
+    result = explore(setup, [fetching("a"), fetching("bad"), fetching("c")], invariant, modules=[exercise],
+                     title="three fetch() calls at once with limit 2, one of them failing", preemption_bound=2)
+    assert result.schedules >= 2, f"only {result.schedules} schedule explored"
+    assert max(most) == 2, "in no schedule were two downloads in flight at once with limit 2"

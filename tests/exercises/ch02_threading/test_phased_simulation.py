@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until, yield_point
+from course.testing.explore import explore, others_running, pause
 
 RETURN_SECONDS = 5.0
 QUIET_SECONDS = 0.4  # how long simulate() has to return early, if it does not wait for its workers
@@ -363,3 +364,61 @@ def test_the_first_error_is_the_one_raised(exercise):
         "simulate(8 cells, 3 steps, workers=2): the rule raised ArithmeticError in one worker, then LookupError in the "
         f"other; simulate returned {helper.result!r} / raised {helper.error!r}, expected the first, the ArithmeticError"
     )
+
+
+# ---- task 5: every schedule of small scenarios ---------------------------------------
+# course.testing.explore runs simulate() in one thread, and the worker threads it starts,
+# under every order of their steps (starting and joining threads, the barrier, and the
+# rule's own `pause()` before each cell) with at most two switches away from a thread
+# that could go on (switches when a thread waits or ends are free). A failure lists
+# the schedule. Five cells and two workers: one worker owns three cells.
+
+EXPLORED_CELLS = [0.0, 3.0, 6.0, 9.0, 12.0]
+
+
+def explored_rule(failing_cell=None):
+    """average(), with a point before each cell where the explorer may switch threads;
+    raises ArithmeticError on the cell whose old value is `failing_cell`."""
+    def rule(left, centre, right):
+        pause(f"computes the cell that held {centre:g}")
+        if centre == failing_cell:
+            raise ArithmeticError(f"rule failed on the cell holding {centre:g}")
+        return average(left, centre, right)
+
+    return rule
+
+
+def explore_simulation(exercise, title, call, invariant):
+    def work(state):
+        try:
+            state["result"] = call()
+        except ArithmeticError as error:
+            state["raised"] = str(error)
+        state["still running"] = others_running()
+
+    result = explore(dict, [("calls simulate", work)], invariant, modules=[exercise], title=title, preemption_bound=2)
+    assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored"
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_workers_matches_the_serial_loop(exercise):
+    expected = serial(EXPLORED_CELLS, 2)
+
+    def invariant(state):
+        assert "raised" not in state, f"simulate raised {state['raised']}"
+        assert same(plain(state["result"]), expected), f"simulate(...) returned {state['result']}, expected {expected}"
+        assert not state["still running"], f"simulate returned while {state['still running']} still ran"
+
+    explore_simulation(exercise, f"simulate({EXPLORED_CELLS}, steps=2, workers=2)",
+                       lambda: exercise.simulate(EXPLORED_CELLS, 2, 2, explored_rule()), invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_in_every_schedule_a_failing_rule_stops_every_worker_and_reaches_the_caller(exercise):
+    def invariant(state):
+        assert "raised" in state, f"simulate returned {state.get('result')} although the rule raised ArithmeticError"
+        assert state["raised"] == "rule failed on the cell holding 9", f"simulate raised {state['raised']!r}, expected the rule's error"
+        assert not state["still running"], f"simulate raised while {state['still running']} still ran"
+
+    explore_simulation(exercise, f"simulate({EXPLORED_CELLS}, steps=2, workers=2) with a rule failing on the cell holding 9",
+                       lambda: exercise.simulate(EXPLORED_CELLS, 2, 2, explored_rule(failing_cell=9.0)), invariant)

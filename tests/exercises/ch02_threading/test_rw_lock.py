@@ -28,6 +28,7 @@ import time
 import pytest
 
 from course.testing import Overlap, provoke_races, wait_until, yield_point
+from course.testing.explore import Barrier, Event, explore, pause
 
 HOLD_SECONDS = 5.0  # a holder waits at most this long for its gate
 REACH_SECONDS = 2.0  # how long the expected holders have to get in
@@ -467,3 +468,94 @@ def test_waiting_writers_go_before_waiting_readers(exercise):
         )
     finally:
         finish(room, *helpers)
+
+
+# ---- task 5: every schedule of small scenarios ---------------------------------------
+# course.testing.explore runs the threads under every order of their steps on the
+# lock's insides (its Condition's lock, waits and notifies) and their `pause()` while
+# holding the lock, with at most one switch away from a thread that could go on
+# (switches when a thread waits or ends are free). A failure lists the schedule.
+
+
+class Occupancy:
+    """Who is inside the lock now, and what went wrong, seen by the threads themselves."""
+
+    def __init__(self, lock):
+        self.lock = lock
+        self.readers = self.writers = self.most_readers = 0
+        self.wrong: list[str] = []
+        self.refusals: list[str] = []
+
+    def read(self) -> None:
+        with self.lock.reading():
+            self.readers += 1
+            self.most_readers = max(self.most_readers, self.readers)
+            if self.writers:
+                self.wrong.append("a reader got in while a writer was inside")
+            pause("reads")
+            self.readers -= 1
+
+    def write(self) -> None:
+        with self.lock.writing():
+            self.writers += 1
+            if self.readers or self.writers > 1:
+                self.wrong.append(f"a writer got in while {self.readers} reader(s) and {self.writers - 1} other writer(s) were inside")
+            pause("writes")
+            self.writers -= 1
+
+
+def explore_occupancy(exercise, title, workers, invariant):
+    result = explore(lambda: Occupancy(exercise.RWLock()), workers, invariant, modules=[exercise], title=title, preemption_bound=1)
+    assert result.schedules >= 2, f"{title}: only {result.schedules} schedule explored"
+
+
+@pytest.mark.task("every_schedule")
+def test_every_schedule_of_two_readers_and_a_writer_keeps_the_writer_alone(exercise):
+    most = []
+
+    def invariant(room):
+        assert not room.wrong, room.wrong[0]
+        most.append(room.most_readers)
+
+    explore_occupancy(exercise, "two readers and a writer", [("read", Occupancy.read), ("read", Occupancy.read), ("write", Occupancy.write)],
+                 invariant)
+    assert max(most) == 2, "in no schedule of two readers and a writer were the two readers inside together: readers exclude each other"
+
+
+@pytest.mark.task("every_schedule")
+def test_in_no_schedule_does_a_release_by_a_thread_holding_nothing_let_anyone_in(exercise):
+    def release_without_holding(room):
+        try:
+            room.lock.release_write()
+        except RuntimeError:
+            room.refusals.append("release_write")
+
+    def invariant(room):
+        assert not room.wrong, room.wrong[0] + " (after release_write() by a thread that held nothing)"
+        assert room.refusals == ["release_write"], "release_write() by a thread that held nothing did not raise RuntimeError"
+
+    explore_occupancy(exercise, "a writer, a reader, and a thread calling release_write() without holding the lock",
+                 [("write", Occupancy.write), ("release_write() holding nothing", release_without_holding), ("read", Occupancy.read)],
+                 invariant)
+
+
+@pytest.mark.task("every_schedule")
+def test_in_every_schedule_the_readers_a_writer_kept_out_get_in_together_when_it_leaves(exercise):
+    def setup():
+        return {"lock": exercise.RWLock(), "writer inside": Event(), "both readers inside": Barrier(2)}
+
+    def write(state):
+        with state["lock"].writing():
+            state["writer inside"].set()
+
+    def read(state):
+        state["writer inside"].wait()
+        with state["lock"].reading():
+            # Each reader stays inside until the other one is inside too: a lock that
+            # lets only one reader in after the writer leaves keeps them waiting forever.
+            state["both readers inside"].wait()
+
+    result = explore(setup, [("write", write), ("read once the writer is inside", read),
+                             ("read once the writer is inside", read)],
+                     modules=[exercise], title="a writer inside, then two readers who meet inside", preemption_bound=1)
+    assert result.schedules >= 2, f"only {result.schedules} schedule explored"
