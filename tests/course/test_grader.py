@@ -100,7 +100,7 @@ HOSTILE_CASES = {
     "forged_results.py": "",
     "patched_pytest.py": "replaced what the tests use to judge it: _pytest.python.Function.runtest",
     "leaked_thread.py": "threads still running",
-    "rewritten_tests.py": "test_adder.test_adds_positive_numbers (its code)",
+    "rewritten_tests.py": "rewriting __code__ of this function is not available",
     "patched_helpers.py": "replaced what the tests use to judge it: math.isclose",
     "always_equal.py": "expected plain data",
 }

@@ -32,6 +32,10 @@ ATTACKS = [
     "forge_trace_function.py", "forge_ctypes_memory.py", "copies_the_solution.py", "sinks_the_neighbour.py",
     "leaves_things_behind.py", "reaches_the_network.py", "rewrites_its_limits.py", "floods_the_result_pipe.py",
     "nests_folders.py", "forge_by_finalizer.py",
+    # Issue 8, point 1: reaching pytest's session and the judge without gc or frames.
+    "forge_hookwrapper.py", "forge_crafted_items.py", "forge_instance_methods.py", "forge_witness.py",
+    "forge_fixture.py", "forge_by_thread_combinator.py", "forge_custom_loader.py", "forge_result_fd.py",
+    "forge_parent_memory.py", "forge_reentrant_hook.py", "forge_signal_frame.py",
 ]
 
 assert os.geteuid() == 0, "these tests check the root grader (CI and the classroom run as root)"
@@ -81,6 +85,8 @@ def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(course, tmp_pat
     results = {r.exercise.id: r for r in report.results}
     assert report.error == ""
     assert results["adder"].score == 0, f"{attack} earned {results['adder'].score}: {results['adder'].problem}"
+    forged = [f.message for task in results["adder"].tasks for f in task.failures if "two verdicts" in f.message]
+    assert not forged, f"{attack} got a record of its own signed: {forged[:1]}"
     assert results["counter"].complete, f"{attack} cost the next exercise: {results['counter'].problem}"
     assert grader.memory_info().rss < 1024**3, "the grader grew past 1 GiB"
     if attack == "rewrites_its_limits.py":  # its 2000 threads were capped, and counted
@@ -187,7 +193,7 @@ exec(compile(open(student).read(), student, "exec"), namespace)
 print(json.dumps(namespace["outcomes"]))
 """
 PROBES = """
-import collections, gc, logging, sys, threading, traceback
+import collections, gc, importlib, json, logging, marshal, sys, threading, traceback
 outcomes = {}
 def attempt(name, action):
     try:
@@ -221,6 +227,19 @@ attempt("solutions", lambda: __import__("solutions.basics.adder"))
 attempt("code_new", lambda: attempt.__code__.replace(co_filename="/usr/lib/python3.11/os.py"))
 in_a_thread(gc.get_objects)
 attempt("printed_traceback", printed_traceback)
+def from_a_thread_of_c_methods(function, *args):
+    import itertools
+    box = []
+    worker = threading.Thread(target=box.extend, args=(itertools.starmap(function, [args]),))
+    worker.start()
+    worker.join()
+    if not box:
+        raise RuntimeError("refused in the thread")
+attempt("gc_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(gc.get_objects))
+attempt("current_frames_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(sys._current_frames))
+attempt("setattr_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(setattr, json.dumps, "__kwdefaults__", {}))
+attempt("importlib_marshal", lambda: importlib._bootstrap_external._compile_bytecode(marshal.dumps(compile("", "x", "exec"))))
+attempt("own_function_defaults", lambda: setattr(attempt, "__defaults__", None))
 attempt("namedtuple", lambda: collections.namedtuple("Point", "x y"))
 attempt("logging", lambda: logging.getLogger("course-test").warning("a warning"))
 """
@@ -238,4 +257,5 @@ def test_the_audit_hook_refuses_what_forging_needs_and_allows_ordinary_code(tmp_
     outcomes = json.loads(done.stdout.strip().splitlines()[-1])
     refused = {name for name, outcome in outcomes.items() if outcome != "allowed"}
     assert refused == {"gc", "getframe", "current_frames", "settrace", "tb_frame", "ctypes", "proc_mem", "solutions",
-                       "code_new", "thread"}, outcomes
+                       "code_new", "thread", "gc_in_a_thread_of_c_methods", "current_frames_in_a_thread_of_c_methods",
+                       "setattr_in_a_thread_of_c_methods", "importlib_marshal"}, outcomes

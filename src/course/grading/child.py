@@ -3,7 +3,10 @@
 Runs inside the sandbox the grader set up (own process group or PID
 namespace, memory and process limits, a throwaway working folder). The key
 that signs results arrives on stdin and stdin is closed before pytest
-imports anything of the student's.
+imports anything of the student's; the process is made non-dumpable first,
+and from then on the key lives only in the judge (channel.judge), which only
+the audit hook holds and which runs in a thread of its own
+(tamper.install_audit_hook).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import resource
 import signal
 import sys
+from pathlib import Path
 
 STACK_DUMP_SIGNAL = signal.SIGUSR1
 
@@ -49,6 +53,9 @@ def main() -> None:
         name, _, value = limit.partition("=")
         resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (int(value), int(value)))
 
+    from course.grading.channel import undumpable
+
+    undumpable()  # before the key arrives
     key = bytes.fromhex(sys.stdin.readline().strip())
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -58,20 +65,22 @@ def main() -> None:
 
     import pytest
 
-    from course.grading.channel import ReportingPlugin, Sender, TimelinePlugin
+    from course.grading.channel import ReportingPlugin, TimelinePlugin, judge
     from course.grading.pacing import Pacing
     from course.grading.tamper import install_audit_hook
 
     # Before any student code: from here on, its frames cannot walk objects or frames,
-    # trace, use ctypes, read /proc/*/mem or import the solutions.
+    # trace, use ctypes, read /proc/*/mem or import the solutions, and only the audit
+    # hook holds the judge, the one thing that can sign a record.
     toolkit = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     trusted = (sys.prefix, sys.base_prefix, toolkit, os.path.join(args.root, "tests"))
-    from_submission = install_audit_hook(args.tree, trusted)
-    sender = Sender(args.result_fd, key, from_submission)
-    del key
+    verdicts = judge(args.result_fd, key, main.__code__, Path(args.root) / "tests")
+    next(verdicts)
+    install_audit_hook(args.tree, trusted, verdicts, tests_root=os.path.join(args.root, "tests"))
+    del verdicts, key
     # Before any student code: a run without this record never reached it, so whatever
     # stopped it is the grader's failure, not the student's.
-    sender.send({"type": "started"})
+    sys.audit("course.send", {"type": "started"})
     exit_code = pytest.main(
         [
             args.test_file,
@@ -84,10 +93,10 @@ def main() -> None:
             "--tb=short",
             "-q",
         ],
-        plugins=[ReportingPlugin(sender, args.repeats), Pacing(args.budget), AlreadyJudged(args.skip),
-                 *([TimelinePlugin(sender, args.tree)] if args.timeline else [])],
+        plugins=[ReportingPlugin(args.repeats), Pacing(args.budget), AlreadyJudged(args.skip),
+                 *([TimelinePlugin(args.tree)] if args.timeline else [])],
     )
-    sender.send({"type": "done", "exit": int(exit_code)})
+    sys.audit("course.send", {"type": "done", "exit": int(exit_code)})
     sys.stdout.flush()
     sys.stderr.flush()
     # Leftover non-daemon threads (a deadlocked worker) would keep a normal exit waiting forever.

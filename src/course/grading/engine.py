@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import course
 from course.catalogue import Catalogue, CatalogueError, Exercise
-from course.grading.channel import checked_records
+from course.grading.channel import checked_records, undumpable
 from course.grading.results import ExerciseResult, Report, TaskResult, TestResult
 from course.grading.sandbox import ConfinedRun, Limits, Place, remove_tree, stall_message
 
@@ -179,6 +179,7 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
          protect: tuple[Path, ...], skip: list[str] = (), timeline: bool = False):
     """One confined run of one exercise, on a private copy of that exercise's file only:
     no other exercise or student shares the tree the run sees."""
+    undumpable()  # an ordinary user's grader: the run's processes share its uid
     key = secrets.token_bytes(32)
     private = Path(tempfile.mkdtemp(prefix="course-run-"))
     try:
