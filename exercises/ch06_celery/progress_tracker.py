@@ -20,7 +20,9 @@ either. Only the client knows which ids it submitted. Build:
   - {"state": "failed", "error": "ValueError: the message"} when it raised.
 
 Hazards: reading PENDING as "queued" (a mistyped id waits forever); progress
-reported only at the end; calling `.get()` inside a task to wait for another.
+reported only at the end; reading `.state` and then `.info` (two reads: the
+task may finish in between; `self.task.backend.get_task_meta(task_id)` gives
+{"status": ..., "result": ...} in one); calling `.get()` inside a task.
 """
 
 from __future__ import annotations
@@ -46,4 +48,4 @@ class Tracker:
 
     def status(self, task_id: str) -> dict:
         """unknown, queued, running (+ done, total), done (+ result) or failed (+ error)."""
-        raise NotImplementedError("TODO: self.task.AsyncResult(task_id).state and .info")
+        raise NotImplementedError("TODO: one read of self.task.backend.get_task_meta(task_id)")

@@ -51,13 +51,14 @@ class Tracker:
         "ExceptionType: message")."""
         if task_id not in self.submitted:
             return {"state": "unknown"}
-        result = self.task.AsyncResult(task_id)
-        state = result.state
+        # State and info in ONE read: `.state` then `.info` are two reads, and the task
+        # may have moved on in between (PROGRESS read, then the final result as "info").
+        meta = self.task.backend.get_task_meta(task_id)
+        state, info = meta["status"], meta["result"]
         if state == PROGRESS:
-            return {"state": "running", "done": result.info["done"], "total": result.info["total"]}
+            return {"state": "running", "done": info["done"], "total": info["total"]}
         if state == "SUCCESS":
-            return {"state": "done", "result": result.result}
+            return {"state": "done", "result": info}
         if state == "FAILURE":
-            error = result.result
-            return {"state": "failed", "error": f"{type(error).__name__}: {error}"}
+            return {"state": "failed", "error": f"{type(info).__name__}: {info}"}
         return {"state": "queued"}

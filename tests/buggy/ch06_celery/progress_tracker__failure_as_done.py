@@ -1,11 +1,11 @@
 """Buggy: any finished task is "done".
 
-`result.ready()` is true for a failure too: a task that raised is reported as
-done, with the exception as its result.
+A task that raised is reported as done, with the exception as its result:
+"finished" is not "succeeded".
 """
 
 LOSES = ["failure"]
 
 PATCH = [
-    ('        if state == "SUCCESS":', '        if result.ready():'),
+    ('        if state == "SUCCESS":', '        if state in ("SUCCESS", "FAILURE"):'),
 ]
