@@ -22,20 +22,24 @@ RUN_SECONDS = 1.0
 
 
 def heartbeats(entries: int) -> int:
-    """How many heartbeats ran in RUN_SECONDS with `entries` schedule entries for the task."""
+    """How many heartbeats ran in RUN_SECONDS with `entries` entries for the task."""
     with isolated_app() as app, TaskRuns() as runs:
         @app.task
         def heartbeat() -> str:
             return "alive"
 
         app.conf.beat_schedule = {
-            f"heartbeat-{n}": {"task": heartbeat.name, "schedule": PERIOD} for n in range(entries)
+            f"heartbeat-{n}": {"task": heartbeat.name, "schedule": PERIOD}
+            for n in range(entries)
         }
         with running_worker(app):
-            beat = EmbeddedService(app, thread=True, max_interval=0.05, scheduler_cls="celery.beat:Scheduler")
+            beat = EmbeddedService(
+                app, thread=True, max_interval=0.05,
+                scheduler_cls="celery.beat:Scheduler",  # in memory: no schedule file
+            )
             beat.start()
             try:
-                time.sleep(RUN_SECONDS)  # the lab lets beat tick for a while; tests wait on runs
+                time.sleep(RUN_SECONDS)  # let beat tick (tests wait on runs instead)
             finally:
                 beat.stop()
                 beat.join(10)
@@ -47,7 +51,8 @@ def main() -> None:
     print(f"one entry, period {PERIOD} s, {RUN_SECONDS} s: {one} heartbeats")
     two = heartbeats(2)
     print(f"the same task under two entries:       {two} heartbeats")
-    print("\nNotice: beat sends per entry, not per task; run exactly one beat, with one entry per job.")
+    print("\nNotice: beat sends per entry, not per task:"
+          " one beat, one entry per job.")
 
 
 if __name__ == "__main__":

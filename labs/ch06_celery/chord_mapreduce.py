@@ -30,8 +30,10 @@ WORK_SECONDS = 0.1  # each map task "reads its file" for this long
 
 
 def write_atomically(path: Path, data: dict) -> None:
-    """Write a temporary file next to `path`, then rename it over `path` (atomic on POSIX)."""
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+    """Write a temporary file next to `path`, then rename it over `path` (atomic)."""
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, suffix=".tmp"
+    ) as handle:
         json.dump(data, handle)
     os.replace(handle.name, path)
 
@@ -56,13 +58,14 @@ def make_tasks(app, timeline: Timeline):
 
 
 def run(threads: int, folder: Path) -> tuple[Timeline, float]:
-    """One job on a worker with `threads` threads: its timeline and map tasks per second."""
+    """One job on a worker with `threads` threads: its timeline, map tasks per second."""
     timeline = Timeline()
     with isolated_app() as app:
         longest_line, reduce_longest = make_tasks(app, timeline)
         with running_worker(app, concurrency=threads):
             started = time.perf_counter()
-            job = chord([longest_line.s(name) for name in FILES], reduce_longest.s(str(folder / "out.json")))
+            header = [longest_line.s(name) for name in FILES]
+            job = chord(header, reduce_longest.s(str(folder / "out.json")))
             output = job.apply_async().get(timeout=30, interval=0.01)
             seconds = time.perf_counter() - started
     assert json.loads(Path(output).read_text())["files"] == len(FILES)

@@ -25,7 +25,8 @@ def make_tasks(app):
         for size in sizes:
             time.sleep(0.15)  # stands for the real work of resizing an image
             made.append(f"{size}x{size}")
-            self.update_state(state="PROGRESS", meta={"done": len(made), "total": len(sizes)})
+            progress = {"done": len(made), "total": len(sizes)}
+            self.update_state(state="PROGRESS", meta=progress)
         return made
 
     @app.task

@@ -37,7 +37,7 @@ class Mailer:
 
 
 def make_task(app, mailer: Mailer, claims: dict, lock: threading.Lock):
-    """`send_mail`, retried on ConnectionError with backoff, and idempotent per message id."""
+    """`send_mail`: retried on ConnectionError, with backoff; idempotent per message."""
 
     @app.task(autoretry_for=(ConnectionError,), retry_backoff=True, retry_backoff_max=2,
               retry_jitter=True, max_retries=5)
@@ -49,7 +49,7 @@ def make_task(app, mailer: Mailer, claims: dict, lock: threading.Lock):
         try:
             return mailer.send(to, text)
         except BaseException:
-            with lock:  # nothing was sent: let the retry (or a redelivery) claim it again
+            with lock:  # nothing was sent: the retry (or a redelivery) may claim it
                 del claims[message_id]
             raise
 
