@@ -58,7 +58,7 @@ def make_tasks(app, timeline: Timeline):
 
 
 def run(threads: int, folder: Path) -> tuple[Timeline, float]:
-    """One job on a worker with `threads` threads: its timeline, map tasks per second."""
+    """One job on a worker with `threads` threads: its timeline, map tasks per s."""
     timeline = Timeline()
     with isolated_app() as app:
         longest_line, reduce_longest = make_tasks(app, timeline)
