@@ -131,13 +131,16 @@ WAKE_TASK = "course.testing.wake"
 
 
 @contextlib.contextmanager
-def running_worker(app: Celery, queues: list[str] | None = None, concurrency: int = 2) -> Iterator[Any]:
+def running_worker(app: Celery, queues: list[str] | None = None, concurrency: int = 2,
+                   loglevel: str = "ERROR") -> Iterator[Any]:
     """A real worker in a thread of this process (threads pool), stopped at the end.
 
     It consumes `queues` (default: the app's own queue). Tasks it runs may
     share objects with the test (gates, probes, fake services); everything
     they send and return still crosses the broker as JSON. Register every task
     before starting it: a worker knows only the tasks it was started with.
+    The worker logs a task's exception at ERROR; labs that fail on purpose pass
+    loglevel="CRITICAL".
 
     Stopping: a polling transport (the embedded broker) checks for "stop" only
     between waits of up to 2 s, so no-op messages wake it at once.
@@ -151,8 +154,8 @@ def running_worker(app: Celery, queues: list[str] | None = None, concurrency: in
     queues = queues or [app.conf.task_default_queue]
     if WAKE_TASK not in app.tasks:
         app.task(name=WAKE_TASK, ignore_result=True)(_wake)
-    setup_app_for_worker(app, "ERROR", None)
-    worker = TestWorkController(app=app, concurrency=concurrency, pool="threads", loglevel="ERROR",
+    setup_app_for_worker(app, loglevel, None)
+    worker = TestWorkController(app=app, concurrency=concurrency, pool="threads", loglevel=loglevel,
                                 logfile=None, ready_callback=None, without_heartbeat=True,
                                 without_mingle=True, without_gossip=True, queues=queues,
                                 hostname=f"{app.main}-{uuid.uuid4().hex[:6]}@127.0.0.1")
@@ -243,3 +246,21 @@ class TaskRuns:
         with self._changed:
             if not self._changed.wait_for(lambda: predicate(self), timeout=timeout):
                 raise AssertionError(message or f"task runs not as expected within {timeout} s: {self.records}")
+
+
+def finished(result: AsyncResult, timeout: float, what: str) -> Any:
+    """`result.get()` with a deadline, the task's own exception re-raised; a task that does
+    not finish fails the test saying so in plain words, with the state it was left in."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    try:
+        return result.get(timeout=timeout, interval=0.01)
+    except CeleryTimeout:
+        state = result.state
+        why = {
+            "PENDING": "no worker finished it and nothing was recorded: it never ran, was lost, "
+                       "or waits for something that never came (a chord counts only stored results)",
+            "RETRY": "it was still retrying",
+            "STARTED": "it was still running",
+        }.get(state, f"its state was {state}")
+        raise AssertionError(f"{what} did not finish within {timeout} s: {why}") from None

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import assert_rejected, plain
-from course.testing.celery import isolated_app, running_worker
+from course.testing.celery import finished, isolated_app, running_worker
 
 RESULT_TIMEOUT = 20.0
 MODEL = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -72,7 +72,9 @@ def run(exercise, service, **options):
         with running_worker(app):
             result = fetch.delay("k1")
             try:
-                outcome = ("ok", plain(result.get(timeout=RESULT_TIMEOUT, interval=0.01)))
+                outcome = ("ok", plain(finished(result, RESULT_TIMEOUT, "fetch('k1')")))
+            except AssertionError:
+                raise
             except Exception as error:
                 outcome = ("error", type(error).__name__, str(error))
             state = result.state

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from course.testing import plain
-from course.testing.celery import TaskRuns, isolated_app, running_worker
+from course.testing.celery import TaskRuns, finished, isolated_app, running_worker
 
 RESULT_TIMEOUT = 20.0
 PAIR_WAIT = 0.5  # how long a get() of a missing key waits for a second one
@@ -99,7 +99,7 @@ def shop(exercise):
 
 
 def result_of(async_result):
-    return plain(async_result.get(timeout=RESULT_TIMEOUT, interval=0.01))
+    return plain(finished(async_result, RESULT_TIMEOUT, f"the charge task {async_result.id}"))
 
 
 @pytest.mark.task("charges_once")
@@ -173,7 +173,7 @@ def test_a_declined_charge_fails_with_the_gateways_error(shop):
     gateway.decline.add("hal")
     result = charge.delay("p-6", "hal", 3)
     with pytest.raises(CardDeclined):
-        result.get(timeout=RESULT_TIMEOUT, interval=0.01)
+        finished(result, RESULT_TIMEOUT, "a declined charge")
     assert result.state == "FAILURE", f"a declined charge ended {result.state}, expected FAILURE"
     assert gateway.charges == [], f"a declined card was charged: {gateway.charges}"
 
@@ -183,7 +183,7 @@ def test_after_a_failure_the_same_payment_can_be_charged(shop):
     charge, gateway, store, _ = shop
     gateway.decline.add("ida")
     with pytest.raises(CardDeclined):
-        charge.delay("p-7", "ida", 8).get(timeout=RESULT_TIMEOUT, interval=0.01)
+        finished(charge.delay("p-7", "ida", 8), RESULT_TIMEOUT, "a declined charge")
     receipt = result_of(charge.delay("p-7", "ida", 8))
     assert gateway.charges == [("ida", 8)], f"after a declined try, payment p-7 charged {gateway.charges}"
     assert receipt == "receipt-1-ida-8", f"the second try returned {receipt!r}"
@@ -202,6 +202,6 @@ def test_a_delivery_waiting_for_a_failed_one_charges_itself(shop):
     runs.wait(lambda r: r.of("waiting-p-8"), RESULT_TIMEOUT, "the second delivery never ran")
     gateway.gate.set()
     with pytest.raises(CardDeclined):
-        first.get(timeout=RESULT_TIMEOUT, interval=0.01)
+        finished(first, RESULT_TIMEOUT, "a declined charge")
     assert result_of(second) == "receipt-1-jo-2", "the waiting delivery did not charge after the first failed"
     assert gateway.charges == [("jo", 2)]

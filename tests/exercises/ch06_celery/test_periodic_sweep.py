@@ -20,7 +20,7 @@ from celery.beat import EmbeddedService
 from celery.schedules import maybe_schedule
 
 from course.testing import plain
-from course.testing.celery import TaskRuns, isolated_app, running_worker
+from course.testing.celery import TaskRuns, finished, isolated_app, running_worker
 
 WAIT = 10.0
 
@@ -124,11 +124,11 @@ def test_a_run_that_starts_during_another_skips_and_each_key_is_handled_once(exe
             try:
                 first = sweep.delay()
                 assert handler.inside.wait(WAIT), "the first sweep never reached the handler"
-                second = plain(sweep.delay().get(timeout=WAIT, interval=0.01))
+                second = plain(finished(sweep.delay(), WAIT, "a sweep started during another"))
             finally:
                 handler.gate.set()
-            handled = plain(first.get(timeout=WAIT, interval=0.01))
-            third = plain(sweep.delay().get(timeout=WAIT, interval=0.01))
+            handled = plain(finished(first, WAIT, "the first sweep"))
+            third = plain(finished(sweep.delay(), WAIT, "a sweep after the others"))
     assert second == "skipped", f"a sweep started while another ran returned {second!r}, expected 'skipped'"
     assert handled == 3, f"the first sweep returned {handled!r}, expected the 3 keys it handled"
     assert Counter(handler.handled) == Counter(["k1", "k2", "k3"]), f"handled {handler.handled}: each key once"
@@ -143,7 +143,7 @@ def test_a_failed_run_releases_the_lock(exercise):
         sweep = exercise.register(app, store, handler)
         with running_worker(app):
             with pytest.raises(RuntimeError):
-                sweep.delay().get(timeout=WAIT, interval=0.01)
-            again = plain(sweep.delay().get(timeout=WAIT, interval=0.01))
+                finished(sweep.delay(), WAIT, "a sweep whose handler fails")
+            again = plain(finished(sweep.delay(), WAIT, "the sweep after a failed one"))
     assert again == 2, f"the sweep after a failed one returned {again!r}, expected 2 (the lock must be free again)"
     assert sorted(handler.handled) == ["x", "y"]

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 
 from course.testing import Overlap, plain
-from course.testing.celery import isolated_app, running_worker
+from course.testing.celery import finished, isolated_app, running_worker
 
 RESULT_TIMEOUT = 10.0
 DOCUMENTS = [
@@ -53,7 +53,7 @@ def run_job(exercise, documents, tokenizer):
         count, merge = exercise.register(app, tokenizer)
         with running_worker(app):
             job = exercise.word_count_job(count, merge, documents)
-            return plain(job.apply_async().get(timeout=RESULT_TIMEOUT, interval=0.01))
+            return plain(finished(job.apply_async(), RESULT_TIMEOUT, f"word_count_job over {len(documents)} documents"))
 
 
 @pytest.mark.task("counts")
