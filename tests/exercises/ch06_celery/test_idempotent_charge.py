@@ -205,3 +205,20 @@ def test_a_delivery_waiting_for_a_failed_one_charges_itself(shop):
         finished(first, RESULT_TIMEOUT, "a declined charge")
     assert result_of(second) == "receipt-1-jo-2", "the waiting delivery did not charge after the first failed"
     assert gateway.charges == [("jo", 2)]
+
+
+@pytest.mark.task("charges_once")
+def test_the_record_lives_in_the_shared_store_so_another_worker_sees_it(exercise):
+    """A worker on another machine shares the store and the gateway, nothing else."""
+    gateway, store = Gateway(), Store()
+    with isolated_app() as app:
+        charge = exercise.register(app, gateway, store, wait=0.02)
+        with running_worker(app):
+            first = result_of(charge.delay("p-9", "kim", 6))
+    assert store.data, "after a charge the shared store is empty: where is the record other workers must see?"
+    with isolated_app() as other_app:
+        other_charge = exercise.register(other_app, gateway, store, wait=0.02)
+        with running_worker(other_app):
+            again = result_of(other_charge.delay("p-9", "kim", 6))
+    assert gateway.charges == [("kim", 6)], f"a second worker sharing the store charged again: {gateway.charges}"
+    assert again == first, f"the second worker returned {again!r}, the first {first!r}"

@@ -125,11 +125,13 @@ def test_a_run_that_starts_during_another_skips_and_each_key_is_handled_once(exe
                 first = sweep.delay()
                 assert handler.inside.wait(WAIT), "the first sweep never reached the handler"
                 second = plain(finished(sweep.delay(), WAIT, "a sweep started during another"))
+                also = plain(finished(sweep.delay(), WAIT, "a third sweep, while the first still runs"))
             finally:
                 handler.gate.set()
             handled = plain(finished(first, WAIT, "the first sweep"))
             third = plain(finished(sweep.delay(), WAIT, "a sweep after the others"))
     assert second == "skipped", f"a sweep started while another ran returned {second!r}, expected 'skipped'"
+    assert also == "skipped", f"a third sweep while the first still ran returned {also!r}: a run that skips must not free the lock"
     assert handled == 3, f"the first sweep returned {handled!r}, expected the 3 keys it handled"
     assert Counter(handler.handled) == Counter(["k1", "k2", "k3"]), f"handled {handler.handled}: each key once"
     assert third == 0, f"a sweep after the others returned {third!r}: nothing was left, expected 0"
