@@ -20,6 +20,7 @@ in step. Build:
   left it fails with that last error itself (not MaxRetriesExceededError),
   without drawing a delay: one draw per retry made.
   Any other error: the task fails with it at once, without drawing a delay.
+  Defaults: base 0.05 s, cap 2 s, max_retries 5, rng the random module.
 
 Hazards: retrying everything (a bad request is sent max_retries + 1 times); no
 limit; a delay without jitter; a delay that is never capped.

@@ -162,3 +162,24 @@ def test_retries_stop_after_max_retries_with_the_last_error(exercise, max_retrie
     assert state == "FAILURE" and bounds == [(0, min(0.02, 0.01 * 2 ** n)) for n in range(max_retries)], (
         f"state {state}, delays drawn {bounds}"
     )
+
+
+@pytest.mark.task("limited")
+def test_the_defaults_are_base_0_05_cap_2_and_5_retries(exercise):
+    service = Always()
+    outcome, state, bounds = run(exercise, service)
+    assert len(service.calls) == 6, f"with the default max_retries (5) the service was called {len(service.calls)} times"
+    assert bounds == [(0, 0.05), (0, 0.1), (0, 0.2), (0, 0.4), (0, 0.8)], f"default base 0.05 s: delays drawn {bounds}"
+    assert outcome == ("error", "ConnectionError", "call 6 failed"), f"the task ended with {outcome}"
+
+
+@pytest.mark.task("delay")
+def test_the_default_cap_is_2_seconds(exercise):
+    service = Always()
+    draws = Draws()
+    with isolated_app() as app:
+        fetch = exercise.register(app, service, base=1.0, rng=draws)
+        with running_worker(app):
+            with pytest.raises(ConnectionError):
+                finished(fetch.delay("k1"), RESULT_TIMEOUT, "fetch('k1')")
+    assert draws.bounds == [(0, 1.0), (0, 2.0), (0, 2.0), (0, 2.0), (0, 2.0)], f"base 1 s, default cap: delays drawn {draws.bounds}"
