@@ -24,7 +24,8 @@ Build `register(app, gateway, store, wait)`, which registers the task
   (Redis `SET key value NX`); True if this call set it;
 - `store.get(key)`: the value, or None if absent;
 - `store.set(key, value)` and `store.delete(key)`.
-Values must be plain data (a str, or a dict of str): in production they travel as JSON.
+Keep every record in `store`, never in the worker's memory: other workers,
+on other machines, must see it. Values must be plain data (str, dict, list).
 
 Hazards: "look, then write" in two steps (two deliveries both look, both see
 nothing, both charge); remembering the task id instead of the payment id; a

@@ -11,7 +11,7 @@ set it), `delete(key)` and `expired() -> list of keys`. Build:
 
 - `register(app, store, handle)`: registers and returns the task `sweep()`. A run
   takes the lock LOCK with store.add; if another run holds it, it returns
-  "skipped" and handles nothing. Otherwise, for each key of store.expired(), it
+  "skipped", handles nothing and leaves the lock to its holder. Otherwise, for each key of store.expired(), it
   calls handle(key) then store.delete(key); it releases LOCK (also when handle
   raises, and then fails with handle's exception) and returns the number of
   keys it handled.
