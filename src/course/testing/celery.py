@@ -210,6 +210,7 @@ class TaskRuns:
         import threading
 
         self.records: list[tuple[str, str, str]] = []
+        self.outcomes: dict[str, tuple[str, Any]] = {}  # task id -> (final state, return value or exception)
         self._changed = threading.Condition()
 
     def _record(self, name: str, task_id: str, state: str) -> None:
@@ -217,9 +218,25 @@ class TaskRuns:
             self.records.append((name, task_id, state))
             self._changed.notify_all()
 
-    def _on_postrun(self, sender=None, task_id=None, state=None, **_: Any) -> None:
+    def _on_postrun(self, sender=None, task_id=None, state=None, retval=None, **_: Any) -> None:
         if state != "RETRY":  # task_retry below records those
+            with self._changed:
+                self.outcomes[task_id] = (state or "?", retval)
             self._record(getattr(sender, "name", "?"), task_id, state or "?")
+
+    def outcome(self, task_id: str, timeout: float, what: str) -> tuple[str, Any]:
+        """(final state, return value or exception) of the last run of a task, as the worker
+        saw it. A retry with a countdown of 0 can finish before the run that sent it has
+        stored RETRY, and that late RETRY then hides the result in the backend: the
+        worker's own report has no such race."""
+        try:
+            self.wait(lambda runs: task_id in runs.outcomes, timeout)
+        except AssertionError:
+            states = self.of(task_id)
+            raise AssertionError(f"{what} did not finish within {timeout} s: it ran {len(states)} time(s) "
+                                 f"({', '.join(states) or 'never'}), and never succeeded or failed") from None
+        with self._changed:
+            return self.outcomes[task_id]
 
     def _on_retry(self, sender=None, request=None, **_: Any) -> None:
         self._record(getattr(sender, "name", "?"), getattr(request, "id", "?"), "RETRY")

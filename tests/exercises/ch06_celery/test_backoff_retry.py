@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course.testing import assert_rejected, plain
-from course.testing.celery import finished, isolated_app, running_worker
+from course.testing.celery import TaskRuns, isolated_app, running_worker
 
 RESULT_TIMEOUT = 20.0
 MODEL = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -65,20 +65,16 @@ class Always(Flaky):
 
 
 def run(exercise, service, **options):
-    """(outcome, service, draws): outcome is ("ok", value) or ("error", type name, message)."""
-    draws = Draws()
-    with isolated_app() as app:
+    """(outcome, state, bounds drawn): outcome is ("ok", value) or ("error", type name, message)."""
+    draws = options.pop("rng", None) or Draws()
+    with isolated_app() as app, TaskRuns() as runs:
         fetch = exercise.register(app, service, rng=draws, **options)
         with running_worker(app):
             result = fetch.delay("k1")
-            try:
-                outcome = ("ok", plain(finished(result, RESULT_TIMEOUT, "fetch('k1')")))
-            except AssertionError:
-                raise
-            except Exception as error:
-                outcome = ("error", type(error).__name__, str(error))
-            state = result.state
-    return outcome, state, draws.bounds
+            state, value = runs.outcome(result.id, RESULT_TIMEOUT, "fetch('k1')")
+    if state == "SUCCESS":
+        return ("ok", plain(value)), state, draws.bounds
+    return ("error", type(value).__name__, str(value)), state, draws.bounds
 
 
 # --------------------------------------------------------------------------- the delay
@@ -175,11 +171,7 @@ def test_the_defaults_are_base_0_05_cap_2_and_5_retries(exercise):
 
 @pytest.mark.task("delay")
 def test_the_default_cap_is_2_seconds(exercise):
-    service = Always()
     draws = Draws()
-    with isolated_app() as app:
-        fetch = exercise.register(app, service, base=1.0, rng=draws)
-        with running_worker(app):
-            with pytest.raises(ConnectionError):
-                finished(fetch.delay("k1"), RESULT_TIMEOUT, "fetch('k1')")
-    assert draws.bounds == [(0, 1.0), (0, 2.0), (0, 2.0), (0, 2.0), (0, 2.0)], f"base 1 s, default cap: delays drawn {draws.bounds}"
+    outcome, state, bounds = run(exercise, Always(), base=1.0, rng=draws)
+    assert outcome[:2] == ("error", "ConnectionError"), f"the task ended with {outcome}"
+    assert bounds == [(0, 1.0), (0, 2.0), (0, 2.0), (0, 2.0), (0, 2.0)], f"base 1 s, default cap: delays drawn {bounds}"

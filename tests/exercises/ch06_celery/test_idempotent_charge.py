@@ -90,7 +90,9 @@ def shop(exercise):
     """(charge task, gateway, store, runs) with a worker running."""
     gateway, store = Gateway(), Store()
     with isolated_app() as app, TaskRuns() as runs:
-        charge = exercise.register(app, gateway, store, wait=0.02)
+        # 0.1 s, not less: a retry that finishes before its sender has stored RETRY
+        # would have that late RETRY hide its result (see TaskRuns.outcome).
+        charge = exercise.register(app, gateway, store, wait=0.1)
         with running_worker(app):
             try:
                 yield charge, gateway, store, runs
@@ -212,12 +214,12 @@ def test_the_record_lives_in_the_shared_store_so_another_worker_sees_it(exercise
     """A worker on another machine shares the store and the gateway, nothing else."""
     gateway, store = Gateway(), Store()
     with isolated_app() as app:
-        charge = exercise.register(app, gateway, store, wait=0.02)
+        charge = exercise.register(app, gateway, store, wait=0.1)
         with running_worker(app):
             first = result_of(charge.delay("p-9", "kim", 6))
     assert store.data, "after a charge the shared store is empty: where is the record other workers must see?"
     with isolated_app() as other_app:
-        other_charge = exercise.register(other_app, gateway, store, wait=0.02)
+        other_charge = exercise.register(other_app, gateway, store, wait=0.1)
         with running_worker(other_app):
             again = result_of(other_charge.delay("p-9", "kim", 6))
     assert gateway.charges == [("kim", 6)], f"a second worker sharing the store charged again: {gateway.charges}"
