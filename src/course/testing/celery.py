@@ -281,3 +281,33 @@ def finished(result: AsyncResult, timeout: float, what: str) -> Any:
             "STARTED": "it was still running",
         }.get(state, f"its state was {state}")
         raise AssertionError(f"{what} did not finish within {timeout} s: {why}") from None
+
+
+class SharedStore:
+    """What Redis is to workers on many machines, for workers in one test process: a dict
+    behind a lock, with an atomic `add` (set only if absent, like `SET key value NX`)."""
+
+    def __init__(self, data: dict | None = None) -> None:
+        import threading
+
+        self.data: dict = dict(data or {})
+        self._lock = threading.Lock()
+
+    def add(self, key: str, value: Any) -> bool:
+        with self._lock:
+            if key in self.data:
+                return False
+            self.data[key] = value
+            return True
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self.data.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self.data[key] = value
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self.data.pop(key, None)

@@ -18,7 +18,7 @@ import threading
 import pytest
 
 from course.testing import plain
-from course.testing.celery import TaskRuns, finished, isolated_app, running_worker
+from course.testing.celery import SharedStore, TaskRuns, finished, isolated_app, running_worker
 
 RESULT_TIMEOUT = 20.0
 PAIR_WAIT = 0.5  # how long a get() of a missing key waits for a second one
@@ -51,38 +51,21 @@ class Gateway:
             return f"receipt-{len(self.charges)}-{account}-{amount}"
 
 
-class Store:
-    """The shared store (Redis in production): atomic add; get of a missing key pairs readers."""
+class Store(SharedStore):
+    """The shared store; a get() that finds nothing waits briefly for a second reader."""
 
     def __init__(self):
-        self.data: dict = {}
-        self._lock = threading.Lock()
+        super().__init__()
         self._readers = threading.Barrier(2)
 
-    def add(self, key, value):
-        with self._lock:
-            if key in self.data:
-                return False
-            self.data[key] = value
-            return True
-
     def get(self, key):
-        with self._lock:
-            value = self.data.get(key)
+        value = super().get(key)
         if value is None:  # a second reader arriving now reads "absent" too, as it would on Redis
             try:
                 self._readers.wait(PAIR_WAIT)
             except threading.BrokenBarrierError:
                 self._readers.reset()
         return value
-
-    def set(self, key, value):
-        with self._lock:
-            self.data[key] = value
-
-    def delete(self, key):
-        with self._lock:
-            self.data.pop(key, None)
 
 
 @pytest.fixture

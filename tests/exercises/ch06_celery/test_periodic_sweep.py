@@ -20,32 +20,19 @@ from celery.beat import EmbeddedService
 from celery.schedules import maybe_schedule
 
 from course.testing import plain
-from course.testing.celery import TaskRuns, finished, isolated_app, running_worker
+from course.testing.celery import SharedStore, TaskRuns, finished, isolated_app, running_worker
 
 WAIT = 10.0
 
 
-class Store:
-    """Shared store: atomic add, delete, and the keys that have expired."""
+class Store(SharedStore):
+    """The shared store, and the keys that have expired."""
 
     def __init__(self, expired=()):
-        self.data = {key: "expired" for key in expired}
-        self._lock = threading.Lock()
-
-    def add(self, key, value):
-        with self._lock:
-            if key in self.data:
-                return False
-            self.data[key] = value
-            return True
-
-    def delete(self, key):
-        with self._lock:
-            self.data.pop(key, None)
+        super().__init__({key: "expired" for key in expired})
 
     def expired(self):
-        with self._lock:
-            return sorted(key for key, value in self.data.items() if value == "expired")
+        return sorted(key for key, value in dict(self.data).items() if value == "expired")
 
 
 class Handler:
