@@ -22,7 +22,7 @@ Delivery guarantees, and why each setting is here:
 - The embedded broker is kombu's filesystem transport with one fix
   (`course-filesystem://`): kombu writes a message file in place, so a
   consumer polling at that instant can move and read it still empty, and the
-  message is lost (seen as a retry that never ran, on a loaded machine). Here
+  message is lost (found by reading kombu's code; not yet seen in a run). Here
   the message is written aside and renamed into the folder, atomically.
 
 `celery -A course.capstone.celery_app worker` also works: the module-level `app` is
