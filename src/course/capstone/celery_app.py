@@ -19,6 +19,11 @@ Delivery guarantees, and why each setting is here:
   result before declaring it lost (10 s by default; the redelivery waits for it).
 - JSON only: items and results are plain data, and the function travels by
   name (module, qualname), never as a pickle that a worker would execute.
+- The embedded broker is kombu's filesystem transport with one fix
+  (`course-filesystem://`): kombu writes a message file in place, so a
+  consumer polling at that instant can move and read it still empty, and the
+  message is lost (found by reading kombu's code; not yet seen in a run). Here
+  the message is written aside and renamed into the folder, atomically.
 
 `celery -A course.capstone.celery_app worker` also works: the module-level `app` is
 configured from the environment when first used.
@@ -31,7 +36,14 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import time
+import uuid
+
+import kombu.transport
 from celery import Celery
+from kombu.transport import filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 
 from course.capstone.core import run_chunk_by_ref
 
@@ -39,6 +51,25 @@ TASK_NAME = "course.map_chunk"
 DEFAULT_QUEUE = "course"
 DEFAULT_FOLDER = os.path.join(tempfile.gettempdir(), "course-celery")
 POLLING_INTERVAL = 0.1
+
+
+class AtomicFilesystemChannel(filesystem.Channel):
+    def _put(self, queue, payload, **kwargs):
+        """Write the message under a name the consumer skips, then rename it into place."""
+        name = f"{int(round(time.monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        aside = os.path.join(self.data_folder_out, f".{name}.part")  # not "<queue>.msg": never read
+        with open(aside, "wb") as handle:
+            handle.write(str_to_bytes(dumps(payload)))
+        os.replace(aside, final)
+
+
+class AtomicFilesystemTransport(filesystem.Transport):
+    Channel = AtomicFilesystemChannel
+
+
+EMBEDDED_SCHEME = "course-filesystem"
+kombu.transport.TRANSPORT_ALIASES[EMBEDDED_SCHEME] = f"{__name__}:AtomicFilesystemTransport"
 
 
 def map_chunk(module: str, qualname: str, chunk: list) -> dict:
@@ -57,7 +88,7 @@ def embedded_urls(folder: str | os.PathLike) -> tuple[str, str, dict]:
         "control_folder": str(folder / "control"),
         "polling_interval": POLLING_INTERVAL,
     }
-    return "filesystem://", f"file://{folder / 'results'}", options
+    return f"{EMBEDDED_SCHEME}://", f"file://{folder / 'results'}", options
 
 
 def make_app(
@@ -70,7 +101,7 @@ def make_app(
     broker_url = broker_url or os.environ.get("COURSE_BROKER_URL")
     result_backend = result_backend or os.environ.get("COURSE_RESULT_BACKEND")
     transport_options: dict = {}
-    if not broker_url or broker_url.startswith("filesystem"):
+    if not broker_url or broker_url.startswith(("filesystem", EMBEDDED_SCHEME)):
         broker_url, embedded_results, transport_options = embedded_urls(folder or DEFAULT_FOLDER)
         result_backend = result_backend or embedded_results
     if not result_backend:
