@@ -1,0 +1,15 @@
+"""word_count counts every text in the calling process, one after another.
+
+The results are right, but no worker process ever runs: a serial loop behind a
+parallel API. The rest is right.
+"""
+
+LOSES = ["parallel"]
+
+PATCH = [
+    (
+        "    with context.Pool(workers) as pool:\n        partials = pool.map(counter, list(texts))\n"
+        "        pool.close()\n        pool.join()\n",
+        "    partials = [counter(text) for text in texts]\n",
+    ),
+]

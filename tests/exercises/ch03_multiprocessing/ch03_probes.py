@@ -1,0 +1,67 @@
+"""Trusted helpers the graded tests of chapter 3 send to worker processes.
+
+They live in their own module (not a test file, not the learner's tree) so a
+spawn or forkserver worker can import them by one stable name; every test file
+of the chapter puts this folder on sys.path first (children inherit it).
+Waits are bounded: a helper never hangs a worker for longer than its deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+RENDEZVOUS_TIMEOUT = 4.0
+
+
+def shout_counter(text):
+    """A counter other than count_words: upper-cased words, each counted twice."""
+    counts = {}
+    for word in text.upper().split():
+        counts[word] = counts.get(word, 0) + 2
+    return counts
+
+
+def failing_counter(text):
+    if "boom" in text:
+        raise KeyError(f"no count for {text!r}")
+    return {"ok": 1}
+
+
+def meeting_counter(barrier, text):
+    """Count `text` after meeting the other workers at `barrier` (a Manager's).
+
+    Returns counts with two extra keys: `pid:<pid>` (who ran it) and `met`
+    (1 if every party was inside at once before the deadline).
+    """
+    try:
+        barrier.wait(RENDEZVOUS_TIMEOUT)
+        met = 1
+    except threading.BrokenBarrierError:
+        met = 0
+    return {f"pid:{os.getpid()}": 1, "met": met, **{w: 1 for w in text.split()}}
+
+
+def last_first_counter(finished, text):
+    """Hold a text that starts with "late" until one that ends with "done" has been counted.
+
+    `finished` is a Manager's Event. A pool that merges partials as they finish
+    then sees the "late" text's words after the others'.
+    """
+    words = text.split()
+    if words[0] == "late":
+        finished.wait(RENDEZVOUS_TIMEOUT)
+    counts = {}
+    for word in words:
+        counts[word] = counts.get(word, 0) + 1
+    if words[-1] == "done":
+        finished.set()
+    return counts
+
+
+def spin(seconds):
+    """Burn CPU for about `seconds` (pure Python, holds the GIL)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
