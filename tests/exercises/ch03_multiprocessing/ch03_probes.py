@@ -65,3 +65,37 @@ def spin(seconds):
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
         pass
+
+
+def triple(x):
+    return 3 * x
+
+
+def big_answer(x):
+    """An answer far larger than a pipe's buffer (64 KiB): it stays in the worker until read."""
+    return bytes([x % 256]) * 300_000
+
+
+def logged_stage(log, x):
+    """Record x in `log` (a Manager's list), then fail for a negative x."""
+    log.append(x)
+    if x < 0:
+        raise ValueError(f"negative item {x}")
+    return x + 1
+
+
+def dying_stage(x):
+    """Kill the worker process on the item "die", as a crash would (no cleanup, no answer)."""
+    if x == "die":
+        os._exit(3)
+    return x
+
+
+def meeting_stage(barrier, x):
+    """Meet the other workers at `barrier`; report who ran the item and whether all met."""
+    try:
+        barrier.wait(RENDEZVOUS_TIMEOUT)
+        met = True
+    except threading.BrokenBarrierError:
+        met = False
+    return (x, os.getpid(), met)
