@@ -187,7 +187,7 @@ exec(compile(open(student).read(), student, "exec"), namespace)
 print(json.dumps(namespace["outcomes"]))
 """
 PROBES = """
-import collections, gc, logging, sys, threading, traceback
+import collections, gc, logging, multiprocessing, multiprocessing.sharedctypes, sys, threading, traceback
 outcomes = {}
 def attempt(name, action):
     try:
@@ -223,6 +223,8 @@ in_a_thread(gc.get_objects)
 attempt("printed_traceback", printed_traceback)
 attempt("namedtuple", lambda: collections.namedtuple("Point", "x y"))
 attempt("logging", lambda: logging.getLogger("course-test").warning("a warning"))
+attempt("shared_numbers", lambda: (multiprocessing.Array("q", 3), multiprocessing.Value("d", 1.5)))
+attempt("shared_pointer", lambda: multiprocessing.sharedctypes.RawValue(__import__("ctypes").c_void_p))
 """
 
 
@@ -238,4 +240,4 @@ def test_the_audit_hook_refuses_what_forging_needs_and_allows_ordinary_code(tmp_
     outcomes = json.loads(done.stdout.strip().splitlines()[-1])
     refused = {name for name, outcome in outcomes.items() if outcome != "allowed"}
     assert refused == {"gc", "getframe", "current_frames", "settrace", "tb_frame", "ctypes", "proc_mem", "solutions",
-                       "code_new", "thread"}, outcomes
+                       "code_new", "thread", "shared_pointer"}, outcomes

@@ -153,6 +153,31 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...]):
             frame = frame.f_back
         return files
 
+    import ctypes
+    import multiprocessing.sharedctypes as sharedctypes
+
+    # multiprocessing.Value and Array build numbers in shared memory with ctypes
+    # (from_buffer, addressof, memset), inside these functions of the standard library.
+    # Taken now, before student code runs, so no replaced attribute changes them.
+    shared_builders = (sharedctypes.__file__, frozenset({"RawValue", "RawArray", "rebuild_ctype"}))
+    numbers = tuple(sharedctypes.typecode_to_type.values())
+    simple_meta, array_meta, array_base = type(ctypes.c_int), type(ctypes.Array), ctypes.Array
+
+    def plain_number_type(kind) -> bool:
+        """A ctypes number type of the standard library, or an array of one: no pointer in it.
+        Only identity and type checks: nothing here runs code of the submission's."""
+        if type(kind) is array_meta and kind.__bases__[0] is array_base:
+            kind = vars(kind).get("_type_")
+        return type(kind) is simple_meta and any(kind is number for number in numbers)
+
+    def shared_numbers() -> bool:
+        """Is the ctypes event raised by multiprocessing's shared-number builders, for numbers?"""
+        frame = getframe(3)  # 0: here, 1: check, 2: hook, 3: the code that raised the event
+        code = frame.f_code
+        if code.co_filename != shared_builders[0] or code.co_name not in shared_builders[1]:
+            return False
+        return plain_number_type(frame.f_locals.get("type_"))
+
     def hook(event: str, args: tuple) -> None:
         if event not in _WATCHED and not event.startswith("ctypes."):
             return  # the common case (open, import, exec...) costs one set lookup
@@ -166,6 +191,8 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...]):
 
     def check(event: str, args: tuple) -> None:
         if event == "sys._current_frames" and caller_files(1)[0].endswith(_STACK_DUMPERS):
+            return
+        if event.startswith("ctypes.") and shared_numbers():
             return
         if event in _REFUSED or event.startswith("ctypes."):
             if submission_on_stack() or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()):

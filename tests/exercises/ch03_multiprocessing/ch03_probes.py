@@ -99,3 +99,22 @@ def meeting_stage(barrier, x):
     except threading.BrokenBarrierError:
         met = False
     return (x, os.getpid(), met)
+
+
+def meet_pause(arrived, changed, timeout):
+    """A pause between a read and a write: wait until another process arrives here too.
+
+    `arrived` is a Value('i', lock=False) guarded by the Condition `changed`.
+    Code that holds one lock shared by every process from read to write never
+    has two processes in here, so each pause ends at `timeout`; unprotected
+    code has a second process read the same old value meanwhile, every time.
+    """
+    with changed:
+        arrived.value += 1
+        mine = arrived.value
+        changed.notify_all()
+        changed.wait_for(lambda: arrived.value > mine, timeout)
+
+
+def failing_pause():
+    raise OSError("the disk is on fire")
