@@ -118,3 +118,48 @@ def meet_pause(arrived, changed, timeout):
 
 def failing_pause():
     raise OSError("the disk is on fire")
+
+
+def _require_shared(view):
+    """A view of the block itself: doubles over a memory map, not a pickled copy."""
+    import mmap
+
+    if not isinstance(view, memoryview) or view.format != "d" or not isinstance(view.obj, mmap.mmap):
+        raise TypeError(f"fn got {type(view).__name__} (format {getattr(view, 'format', '?')}, over "
+                        f"{type(getattr(view, 'obj', None)).__name__}); expected a memoryview of doubles over the shared block")
+
+
+def double_in_place(view):
+    _require_shared(view)
+    for i in range(len(view)):
+        view[i] = 2 * view[i] + 0.5
+
+
+_CALLS = 0
+
+
+def mark_call(view):
+    """Overwrite the slice with one token per call: pid * 1000 + how many calls this process made."""
+    global _CALLS
+    _require_shared(view)
+    _CALLS += 1
+    for i in range(len(view)):
+        view[i] = float(os.getpid() * 1000 + _CALLS)
+
+
+def fail_in_place(view):
+    if len(view) and view[0] < 0:
+        raise ZeroDivisionError("a negative slice")
+    for i in range(len(view)):
+        view[i] = 0.0
+
+
+def meet_in_place(barrier, view):
+    """Meet the other slices' workers at `barrier`; 1.0 in the slice if all met, else 0.0."""
+    try:
+        barrier.wait(RENDEZVOUS_TIMEOUT)
+        met = 1.0
+    except threading.BrokenBarrierError:
+        met = 0.0
+    for i in range(len(view)):
+        view[i] = met
