@@ -163,3 +163,21 @@ def meet_in_place(barrier, view):
         met = 0.0
     for i in range(len(view)):
         view[i] = met
+
+
+def picky_square(x):
+    """x * x; a ValueError for a negative x, a TypeError for a string."""
+    if isinstance(x, str):
+        raise TypeError(f"cannot square {x!r}")
+    if x < 0:
+        raise ValueError(f"no square for {x}")
+    return x * x
+
+
+def slow_first(finished, x):
+    """Item 0 waits (bounded) until the last item is done: answers arrive out of order."""
+    if x == 0:
+        finished.wait(RENDEZVOUS_TIMEOUT)
+    if x == "last":
+        finished.set()
+    return x
