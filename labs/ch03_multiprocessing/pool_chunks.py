@@ -30,8 +30,8 @@ def pause_then_echo(x: float) -> float:
     return x
 
 
-def microseconds_per_item(pool, chunksize: int, count: int = ITEMS, repeats: int = 3) -> float:
-    """Median wall time of pool.map(square, range(count), chunksize), per item, in microseconds."""
+def microseconds_per_item(pool, chunksize: int, count: int = ITEMS, repeats: int = 3):
+    """Median wall time of pool.map(square, range(count), chunksize) per item, in us."""
     items = list(range(count))
     times = []
     for _ in range(repeats):
@@ -50,7 +50,7 @@ def chunk_costs(context, chunksizes=CHUNKSIZES) -> list[float]:
 
 
 def orders(context) -> dict[str, list[float]]:
-    """The order results come back in from imap and imap_unordered (the long item first)."""
+    """The order results come back in from imap and imap_unordered (long item first)."""
     delays = [0.3, 0.0, 0.1, 0.0]
     with context.Pool(2) as pool:
         return {
@@ -67,7 +67,7 @@ def main() -> None:
     for name, got in orders(context).items():
         print(f"{name:>15} of [0.3, 0.0, 0.1, 0.0] gave {got}")
     print("\nLarge chunks pay the trip once for many items; map and imap keep the")
-    print("order of the items, imap_unordered gives each result as soon as it is ready.")
+    print("order of the items, imap_unordered gives each result as soon as it is done.")
 
 
 if __name__ == "__main__":

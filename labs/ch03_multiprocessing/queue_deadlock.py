@@ -18,7 +18,7 @@ DEADLINE = 2.0  # seconds: far more than any of these children needs
 
 
 def produce(results, size: int) -> None:
-    """Runs in the child: send one item of `size` bytes, then return (and try to exit)."""
+    """Runs in the child: send one item of `size` bytes, then return (and exit)."""
     results.put(b"x" * size)
 
 
@@ -31,7 +31,9 @@ def join_then_read(size: int, context) -> str:
     stuck = child.is_alive()
     item = results.get(timeout=DEADLINE)  # reading lets the child finish
     child.join()
-    outcome = f"child still running after {DEADLINE:.0f} s: deadlock" if stuck else "child exited"
+    outcome = "child exited"
+    if stuck:
+        outcome = f"child still running after {DEADLINE:.0f} s: deadlock"
     return f"{outcome}; then read {len(item):,} bytes"
 
 
@@ -48,8 +50,8 @@ def read_then_join(size: int, context) -> str:
 def main() -> None:
     context = multiprocessing.get_context("spawn")
     for size in (1_000, 1_000_000):
-        print(f"item of {size:>9,} bytes, join then read: {join_then_read(size, context)}")
-        print(f"item of {size:>9,} bytes, read then join: {read_then_join(size, context)}")
+        print(f"{size:>9,} bytes, join then read: {join_then_read(size, context)}")
+        print(f"{size:>9,} bytes, read then join: {read_then_join(size, context)}")
     print("\nA small item fits in the pipe, so the mistake hides until the data grows.")
     print("Drain a Queue before joining the processes that write to it.")
 

@@ -52,12 +52,12 @@ def setting_seen(method: str) -> str:
 
 
 def lambda_target(method: str) -> str:
-    """Start a process whose target is a lambda: fine under fork, a pickling error otherwise."""
+    """Start a process whose target is a lambda: fine under fork, an error otherwise."""
     context = multiprocessing.get_context(method)
     try:
         child = context.Process(target=lambda: None)
         child.start()
-    except Exception as error:  # the class differs by method: PicklingError, AttributeError
+    except Exception as error:  # PicklingError or AttributeError, by method
         return f"fails: {type(error).__name__}"
     child.join()
     return "works"
@@ -66,12 +66,13 @@ def lambda_target(method: str) -> str:
 def main() -> None:
     global SETTING
     SETTING = "changed at run time"
-    print(f"{'method':<12}{'start + join':>14}   {'SETTING in the child':<22}{'lambda target'}")
+    print(f"{'method':<12}{'start + join':>14}   {'SETTING in the child':<22}lambda")
     for method in METHODS:
         cost = start_cost(method)
-        print(f"{method:<12}{cost * 1000:>11.1f} ms   {setting_seen(method)!r:<22}{lambda_target(method)}")
-    print("\nOnly fork hands the child what the parent changed at run time, and only fork")
-    print("can start a lambda. Code that needs either works on Linux before Python 3.14")
+        seen, target = setting_seen(method), lambda_target(method)
+        print(f"{method:<12}{cost * 1000:>11.1f} ms   {seen!r:<22}{target}")
+    print("\nOnly fork hands the child what the parent changed at run time, and only")
+    print("fork can start a lambda. Code that needs either works on Linux before 3.14")
     print("and breaks under spawn (macOS, Windows) and forkserver (Linux from 3.14).")
 
 

@@ -22,7 +22,7 @@ DEADLINE = 3.0
 
 
 def task(x: int) -> int:
-    """Square x; x == 13 kills this worker process the way a crash or the OOM killer would."""
+    """Square x; x == 13 kills this worker, as a crash or the OOM killer would."""
     if x == 13:
         os._exit(1)
     return x * x
@@ -36,7 +36,7 @@ def under_pool(context) -> str:
             pending.get(timeout=DEADLINE)
         except multiprocessing.TimeoutError:
             waited = time.perf_counter() - started
-            return f"no result after {waited:.1f} s: without the deadline, get() would wait forever"
+            return f"nothing after {waited:.1f} s; without one, get() waits forever"
     return "finished (unexpected)"
 
 
@@ -55,7 +55,7 @@ def main() -> None:
     context = multiprocessing.get_context("forkserver")
     print("multiprocessing.Pool:        ", under_pool(context))
     print("ProcessPoolExecutor:         ", under_executor(context))
-    print("\nA Pool cannot tell you a task died with its worker: always give get() a timeout.")
+    print("\nA Pool cannot tell that a task died with its worker: give get() a limit.")
     print("An executor can: it fails fast, and you start a new one to retry.")
 
 

@@ -10,8 +10,9 @@ LOSES = ["in_processes", "parallel"]
 
 PATCH = [
     (
-        "        partials = pool.map(counter, list(texts))\n",
-        "        global _COUNTER\n        _COUNTER = counter\n        partials = pool.map(_count_with_global, list(texts))\n",
+        "    with context.Pool(workers) as pool:\n        partials = pool.map(counter, list(texts))\n",
+        "    global _COUNTER\n    _COUNTER = counter\n"
+        "    with context.Pool(workers) as pool:\n        partials = pool.map(_count_with_global, list(texts))\n",
     ),
     (
         "Counts = dict[str, int]\n",

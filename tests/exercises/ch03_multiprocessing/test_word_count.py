@@ -160,6 +160,10 @@ def test_texts_are_counted_in_worker_processes_at_the_same_time(exercise, mp_con
         counter = functools.partial(ch03_probes.meeting_counter, manager.Barrier(2))
         got = exercise.word_count(texts, workers=2, mp_context=mp_context, counter=counter)
     pids = {key for key in got if key.startswith("pid:")}
+    assert "met" in got, (
+        f"{call(texts, mp_context)} returned {got!r}: the counter passed in never ran in the workers; "
+        "hand it to the pool with each task, not through a global"
+    )
     assert got.get("met") == 2, (
         f"{call(texts, mp_context)}: the two texts were not counted at the same time "
         f"(got {got!r}); run them in a pool of `workers` processes, not one after another"
