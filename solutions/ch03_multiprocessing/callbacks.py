@@ -59,11 +59,9 @@ def run_all(
                              error_callback=functools.partial(failed, index))
             for index, item in enumerate(items)
         ]
-        pool.close()
         deadline = time.monotonic() + timeout
         for outcome in pending:
             outcome.wait(max(0.0, deadline - time.monotonic()))
             if not outcome.ready():
                 raise TimeoutError(f"not every call finished within {timeout} s (a worker died or hangs)")
-        pool.join()
-    return results, errors
+    return results, errors  # every outcome is in: leaving the with-block terminates the pool

@@ -82,9 +82,7 @@ def apply_in_place(
             shared[:] = numbers
             tasks = [(block.name, start, stop, fn) for start, stop in slices(len(numbers), min(workers, len(numbers)))]
             with context.Pool(len(tasks)) as pool:
-                pool.starmap(_apply, tasks)
-                pool.close()
-                pool.join()
+                pool.starmap(_apply, tasks)  # every call is done: the exit may terminate
             return shared.tolist()
     finally:
         block.close()

@@ -64,7 +64,5 @@ def word_count(
         raise ValueError(f"workers must be at least 1, got {workers!r}")
     context = mp_context or multiprocessing.get_context()
     with context.Pool(workers) as pool:
-        partials = pool.map(counter, list(texts))
-        pool.close()
-        pool.join()
+        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate
     return merge_counts(partials)

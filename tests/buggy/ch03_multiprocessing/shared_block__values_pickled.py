@@ -20,7 +20,7 @@ PATCH = [
         "            tasks = [(shared[start:stop].tolist(), start, stop, fn)",
     ),
     (
-        "                pool.starmap(_apply, tasks)\n",
+        "                pool.starmap(_apply, tasks)  # every call is done: the exit may terminate\n",
         "                for (_, start, stop, _), changed in zip(tasks, pool.starmap(_apply, tasks)):\n"
         "                    shared[start:stop] = array(DOUBLE, changed)\n",
     ),

@@ -9,7 +9,7 @@ LOSES = ["in_processes"]
 
 PATCH = [
     (
-        "        partials = pool.map(counter, list(texts))\n",
+        "        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
         "        partials = list(pool.imap_unordered(counter, list(texts)))\n",
     ),
 ]

@@ -8,8 +8,8 @@ LOSES = ["in_processes"]
 
 PATCH = [
     (
-        "    with context.Pool(workers) as pool:\n        partials = pool.map(counter, list(texts))\n"
-        "        pool.close()\n        pool.join()\n",
+        "    with context.Pool(workers) as pool:\n"
+        "        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
         "    pool = context.Pool(workers)\n    partials = pool.map(counter, list(texts))\n",
     ),
 ]

@@ -8,8 +8,8 @@ LOSES = ["parallel"]
 
 PATCH = [
     (
-        "    with context.Pool(workers) as pool:\n        partials = pool.map(counter, list(texts))\n"
-        "        pool.close()\n        pool.join()\n",
+        "    with context.Pool(workers) as pool:\n"
+        "        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
         "    partials = [counter(text) for text in texts]\n",
     ),
 ]

@@ -181,3 +181,26 @@ def slow_first(finished, x):
     if x == "last":
         finished.set()
     return x
+
+
+def defaults_differ(fn, **expected):
+    """The keyword defaults of `fn` that differ from `expected`, as a sentence ("" if none).
+
+    Used by the tests themselves (not sent to workers): a stub's signature is
+    part of its promise, `workers=2` included.
+    """
+    import inspect
+
+    parameters = inspect.signature(fn).parameters
+    wrong = [
+        f"{name}={parameters[name].default!r} (expected {value!r})"
+        for name, value in expected.items()
+        if name not in parameters or parameters[name].default != value
+    ]
+    return f"{fn.__name__} has the defaults " + ", ".join(wrong) if wrong else ""
+
+
+def lingering_stage(x):
+    """Answer, but leave a non-daemon thread behind that never ends: the worker cannot exit."""
+    threading.Thread(target=threading.Event().wait, name="lingering").start()
+    return x

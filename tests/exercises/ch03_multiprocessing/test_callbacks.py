@@ -106,3 +106,9 @@ def test_calls_run_at_the_same_time_in_worker_processes(exercise, mp_context, wo
     )
     pids = {pid for _, pid, _ in results}
     assert len(pids) == workers and os.getpid() not in pids, f"the calls ran in processes {sorted(pids)}"
+
+
+@pytest.mark.task("collect")
+def test_the_defaults_are_the_documented_ones(exercise):
+    wrong = ch03_probes.defaults_differ(exercise.run_all, workers=2, mp_context=None, timeout=10.0)
+    assert not wrong, wrong

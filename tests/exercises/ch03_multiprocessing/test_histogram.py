@@ -160,3 +160,9 @@ def test_no_update_is_lost_when_processes_add_at_once(exercise, mp_context):
         "from the read to the write"
     )
     assert arrived.value == 6, f"the pause was called {arrived.value} times for 6 items, expected 6"
+
+
+@pytest.mark.task("in_processes")
+def test_the_defaults_are_the_documented_ones(exercise):
+    wrong = ch03_probes.defaults_differ(exercise.histogram_in_processes, workers=2, mp_context=None, pause=None)
+    assert not wrong, wrong

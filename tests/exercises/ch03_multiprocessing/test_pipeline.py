@@ -109,6 +109,12 @@ def test_a_worker_that_dies_is_still_reported_with_one_worker(exercise, mp_conte
         exercise.run_pipeline(["die"], ch03_probes.dying_stage, workers=1, mp_context=mp_context, timeout=1.0)
 
 
+@pytest.mark.task("shutdown")
+def test_a_worker_that_answers_but_never_exits_gives_a_timeout_error(exercise, mp_context):
+    with pytest.raises(TimeoutError):
+        exercise.run_pipeline([1, 2], ch03_probes.lingering_stage, workers=1, mp_context=mp_context, timeout=1.0)
+
+
 # ---- task: the workers run at the same time, in processes of their own ---------------
 
 
@@ -127,3 +133,9 @@ def test_workers_run_items_at_the_same_time(exercise, mp_context, workers):
     assert len(pids) == workers and os.getpid() not in pids, (
         f"the items ran in processes {sorted(pids)}; expected {workers} worker processes other than the caller ({os.getpid()})"
     )
+
+
+@pytest.mark.task("results")
+def test_the_defaults_are_the_documented_ones(exercise):
+    wrong = ch03_probes.defaults_differ(exercise.run_pipeline, workers=2, mp_context=None, timeout=10.0)
+    assert not wrong, wrong

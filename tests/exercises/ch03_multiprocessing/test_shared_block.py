@@ -146,3 +146,9 @@ def test_the_slices_are_worked_on_at_the_same_time(exercise, mp_context, workers
         f"apply_in_place(fn, {values!r}, workers={workers}) under {mp_context.get_start_method()} returned {got!r}: "
         f"1.0 marks a slice whose call met the other {workers - 1} at once, 0.0 one that waited alone"
     )
+
+
+@pytest.mark.task("round_trip")
+def test_the_defaults_are_the_documented_ones(exercise):
+    wrong = ch03_probes.defaults_differ(exercise.apply_in_place, workers=2, mp_context=None)
+    assert not wrong, wrong

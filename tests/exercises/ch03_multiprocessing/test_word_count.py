@@ -172,3 +172,9 @@ def test_texts_are_counted_in_worker_processes_at_the_same_time(exercise, mp_con
         f"{call(texts, mp_context)} counted in {sorted(pids)}; expected two worker processes other than the caller"
     )
     assert {k: v for k, v in got.items() if k not in pids and k != "met"} == {"a": 1, "b": 1, "c": 1, "d": 1}
+
+
+@pytest.mark.task("in_processes")
+def test_the_defaults_are_the_documented_ones(exercise):
+    wrong = ch03_probes.defaults_differ(exercise.word_count, workers=2, mp_context=None, counter=exercise.count_words)
+    assert not wrong, wrong
