@@ -22,29 +22,20 @@ def check_age(age: int) -> int:
     return age
 
 
-def fire_and_forget(ages, context) -> list[str]:
-    """apply_async with only a success callback, and no .get(): what do we hear?"""
+def apply_async_outcomes(ages, context, *, error_callback: bool) -> list[str]:
+    """apply_async every age, never calling .get(): which outcomes do we hear of?"""
     heard: list[str] = []
-    with context.Pool(2) as pool:
-        for age in ages:
-            pool.apply_async(
-                check_age, (age,), callback=lambda value: heard.append(f"ok {value}")
-            )
-        pool.close()
-        pool.join()
-    return heard
 
+    def on_error(error):
+        heard.append(f"{type(error).__name__}: {error}")
 
-def with_error_callback(ages, context) -> list[str]:
-    """The same, with an error_callback: every outcome is heard."""
-    heard: list[str] = []
     with context.Pool(2) as pool:
         for age in ages:
             pool.apply_async(
                 check_age,
                 (age,),
                 callback=lambda value: heard.append(f"ok {value}"),
-                error_callback=lambda error: heard.append(f"{error!r}"),
+                error_callback=on_error if error_callback else None,
             )
         pool.close()
         pool.join()
@@ -67,9 +58,10 @@ def futures_as_completed(ages, context) -> list[str]:
 def main() -> None:
     context = multiprocessing.get_context("forkserver")
     ages = [30, -1, 42]
-    print("callback only:      ", sorted(fire_and_forget(ages, context)))
-    print("with error_callback:", sorted(with_error_callback(ages, context)))
-    print("as_completed:       ", sorted(futures_as_completed(ages, context)))
+    for error_callback in (False, True):
+        heard = apply_async_outcomes(ages, context, error_callback=error_callback)
+        print(f"error_callback={error_callback!s:<5}:", sorted(heard))
+    print("as_completed:        ", sorted(futures_as_completed(ages, context)))
     print("\nWithout an error_callback or .get(), the ValueError for -1 is lost.")
 
 

@@ -60,9 +60,7 @@ def word_count(
     starting anything. An exception raised by `counter` reaches the caller with
     its own type. No worker process is left running on return, normal or not.
     """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers!r}")
     context = mp_context or multiprocessing.get_context()
-    with context.Pool(workers) as pool:
+    with context.Pool(workers) as pool:  # raises ValueError itself for workers < 1
         partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate
     return merge_counts(partials)

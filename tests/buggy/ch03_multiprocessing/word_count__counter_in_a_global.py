@@ -10,9 +10,9 @@ LOSES = ["in_processes", "parallel"]
 
 PATCH = [
     (
-        "    with context.Pool(workers) as pool:\n        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
+        "    with context.Pool(workers) as pool:  # raises ValueError itself for workers < 1\n        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
         "    global _COUNTER\n    _COUNTER = counter\n"
-        "    with context.Pool(workers) as pool:\n        partials = pool.map(_count_with_global, list(texts))  # every result is in: the exit may terminate\n",
+        "    with context.Pool(workers) as pool:  # raises ValueError itself for workers < 1\n        partials = pool.map(_count_with_global, list(texts))  # every result is in: the exit may terminate\n",
     ),
     (
         "Counts = dict[str, int]\n",

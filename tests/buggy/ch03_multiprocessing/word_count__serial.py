@@ -8,7 +8,7 @@ LOSES = ["parallel"]
 
 PATCH = [
     (
-        "    with context.Pool(workers) as pool:\n"
+        "    with context.Pool(workers) as pool:  # raises ValueError itself for workers < 1\n"
         "        partials = pool.map(counter, list(texts))  # every result is in: the exit may terminate\n",
         "    partials = [counter(text) for text in texts]\n",
     ),
