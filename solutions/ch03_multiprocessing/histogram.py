@@ -39,7 +39,7 @@ def add(histogram, index: int, pause: Callable[[], None] = _no_pause) -> None:
     too), without calling pause or changing anything.
     """
     if not 0 <= index < len(histogram):
-        raise IndexError(f"bin {index!r} outside 0..{len(histogram) - 1}")
+        raise IndexError(f"bin {index!r} is not in range({len(histogram)})")
     with histogram.get_lock():
         value = histogram[index]
         pause()
@@ -74,7 +74,7 @@ def histogram_in_processes(
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers!r}")
     if any(not 0 <= item < bins for item in items):
-        raise ValueError(f"every item must be a bin in 0..{bins - 1}, got {items!r}")
+        raise ValueError(f"every item must be a bin in range({bins}), got {items!r}")
     context = mp_context or multiprocessing.get_context()
     processes = [
         context.Process(target=_count, args=(histogram, items[worker::workers], pause or _no_pause))
