@@ -204,3 +204,12 @@ def lingering_stage(x):
     """Answer, but leave a non-daemon thread behind that never ends: the worker cannot exit."""
     threading.Thread(target=threading.Event().wait, name="lingering").start()
     return x
+
+
+def late_failure(second_failed, x):
+    """Fail for every item; the item 1 fails only after item 2 has (a Manager's Event)."""
+    if x == 1:
+        second_failed.wait(RENDEZVOUS_TIMEOUT)
+    if x == 2:
+        second_failed.set()
+    raise ValueError(f"item {x} failed")

@@ -69,6 +69,15 @@ def test_the_first_failing_item_is_raised_after_every_item_ran(exercise, mp_cont
 
 
 @pytest.mark.task("results")
+def test_the_error_raised_is_the_first_by_position_not_by_arrival(exercise, mp_context):
+    with mp_context.Manager() as manager:
+        stage = functools.partial(ch03_probes.late_failure, manager.Event())
+        with pytest.raises(ValueError, match="^item 1 failed$"):
+            exercise.run_pipeline([1, 2], stage, workers=2, mp_context=mp_context,
+                                  timeout=2 * ch03_probes.RENDEZVOUS_TIMEOUT)
+
+
+@pytest.mark.task("results")
 @pytest.mark.parametrize("workers", [0, -3])
 def test_fewer_than_one_worker_is_rejected(exercise, mp_context, workers):
     assert_rejected(f"run_pipeline([1], triple, workers={workers})",
