@@ -8,6 +8,8 @@ Waits are bounded: a helper never hangs a worker for longer than its deadline.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import threading
 import time
@@ -213,3 +215,10 @@ def late_failure(second_failed, x):
     if x == 2:
         second_failed.set()
     raise ValueError(f"item {x} failed")
+
+
+@contextlib.contextmanager
+def meeting(mp_context, parties):
+    """Used by the tests: meeting_stage bound to a Manager's Barrier of `parties`."""
+    with mp_context.Manager() as manager:
+        yield functools.partial(meeting_stage, manager.Barrier(parties))

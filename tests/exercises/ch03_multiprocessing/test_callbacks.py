@@ -96,8 +96,7 @@ def test_fewer_than_one_worker_is_rejected(exercise, workers):
 @pytest.mark.parametrize("workers", [2, 3])
 def test_calls_run_at_the_same_time_in_worker_processes(exercise, mp_context, workers):
     items = list(range(workers))
-    with mp_context.Manager() as manager:
-        fn = functools.partial(ch03_probes.meeting_stage, manager.Barrier(workers))
+    with ch03_probes.meeting(mp_context, workers) as fn:
         results, errors = exercise.run_all(fn, items, workers=workers, mp_context=mp_context,
                                            timeout=2 * ch03_probes.RENDEZVOUS_TIMEOUT)
     assert errors == {} and all(met for _, _, met in results), (

@@ -131,8 +131,7 @@ def test_a_worker_that_answers_but_never_exits_gives_a_timeout_error(exercise, m
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_run_items_at_the_same_time(exercise, mp_context, workers):
     items = list(range(workers))
-    with mp_context.Manager() as manager:
-        stage = functools.partial(ch03_probes.meeting_stage, manager.Barrier(workers))
+    with ch03_probes.meeting(mp_context, workers) as stage:
         got = exercise.run_pipeline(items, stage, workers=workers, mp_context=mp_context, timeout=2 * ch03_probes.RENDEZVOUS_TIMEOUT)
     pids = {pid for _, pid, _ in got}
     assert [x for x, _, _ in got] == items and all(met for _, _, met in got), (
