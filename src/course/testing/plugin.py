@@ -30,6 +30,7 @@ SUBMISSION_PACKAGE = "submission"
 LEAK_GRACE_SECONDS = 3.0
 START_METHODS = ("fork", "spawn", "forkserver")
 SHARED_MEMORY = Path("/dev/shm")
+SHARED_MEMORY_PREFIX = "psm_"  # multiprocessing.shared_memory._SHM_NAME_PREFIX on POSIX
 # What a worker process gets under each start method, as a learner should read it.
 START_METHOD_MEANING = {
     "fork": "each worker is a copy of the calling process made when it starts, globals and all",
@@ -121,14 +122,14 @@ def _listening_sockets() -> set[str]:
 
 
 def _shared_memory_segments() -> set[str]:
-    """Shared-memory blocks in /dev/shm (`multiprocessing.shared_memory` puts them there).
+    """Python's shared-memory blocks in /dev/shm (`multiprocessing.shared_memory` names them psm_*).
 
-    Named semaphores (`sem.*`) live there too; under spawn and forkserver
-    multiprocessing keeps its locks' semaphores until the lock object is
-    collected, which is multiprocessing's business, not a leak of the code.
+    Only those: other programs keep segments there too (a database, a browser),
+    and so do multiprocessing's own named semaphores (`sem.*`, kept until the
+    lock object is collected), none of which is a leak of the code under test.
     """
     try:
-        return {name for name in os.listdir(SHARED_MEMORY) if not name.startswith("sem.")}
+        return {name for name in os.listdir(SHARED_MEMORY) if name.startswith(SHARED_MEMORY_PREFIX)}
     except OSError:  # no /dev/shm on this system: nothing to leak there
         return set()
 
@@ -146,8 +147,10 @@ def no_leaks(request: pytest.FixtureRequest):
     that never got its shutdown sentinel or a queue's feeder thread; it can also
     keep the interpreter from exiting. A segment in /dev/shm outlives every
     process until someone unlinks it: it holds memory until the machine reboots.
-    The check waits (with a deadline) for things to wind down first, and removes
-    the leaked segments it reports.
+    The check waits (with a deadline) for things to wind down first. It removes
+    nothing: a leaked block is unlinked by multiprocessing's resource tracker
+    when the test run ends (with a warning), and a name that merely looks like
+    one may belong to another program.
     """
     if request.node.get_closest_marker("allow_leaks"):
         yield
@@ -181,8 +184,6 @@ def no_leaks(request: pytest.FixtureRequest):
             "shared-memory segments left in /dev/shm: " + ", ".join(segments)
             + " (unlink() the block once every process has closed it, in a finally)"
         )
-        for name in segments:  # reported once; do not let them pile up
-            (SHARED_MEMORY / name).unlink(missing_ok=True)
     if problems:
         pytest.fail("the code left work running after it returned:\n  " + "\n  ".join(problems), pytrace=False)
 

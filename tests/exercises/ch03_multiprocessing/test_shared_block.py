@@ -27,14 +27,14 @@ SHM = Path("/dev/shm")
 
 
 def blocks():
-    """Shared-memory blocks in /dev/shm (named semaphores aside)."""
-    return {p.name for p in SHM.iterdir() if not p.name.startswith("sem.")}
+    """Python's shared-memory blocks in /dev/shm (other programs keep segments there too)."""
+    return {p.name for p in SHM.iterdir() if p.name.startswith("psm_")}
 
 
 def mapped_blocks():
     """Blocks in /dev/shm this process still has mapped (closed or not unlinked yet)."""
     return sorted({m.path for m in psutil.Process().memory_maps()
-                   if m.path.startswith("/dev/shm/") and not m.path.startswith("/dev/shm/sem.")})
+                   if m.path.startswith("/dev/shm/psm_")})
 
 
 def call(fn, values, mp_context, workers):
