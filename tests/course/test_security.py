@@ -193,7 +193,7 @@ exec(compile(open(student).read(), student, "exec"), namespace)
 print(json.dumps(namespace["outcomes"]))
 """
 PROBES = """
-import collections, gc, importlib, json, logging, marshal, sys, threading, traceback
+import collections, gc, importlib, json, logging, marshal, multiprocessing, multiprocessing.sharedctypes, sys, threading, traceback
 outcomes = {}
 def attempt(name, action):
     try:
@@ -242,6 +242,8 @@ attempt("importlib_marshal", lambda: importlib._bootstrap_external._compile_byte
 attempt("own_function_defaults", lambda: setattr(attempt, "__defaults__", None))
 attempt("namedtuple", lambda: collections.namedtuple("Point", "x y"))
 attempt("logging", lambda: logging.getLogger("course-test").warning("a warning"))
+attempt("shared_numbers", lambda: (multiprocessing.Array("q", 3), multiprocessing.Value("d", 1.5)))
+attempt("shared_pointer", lambda: multiprocessing.sharedctypes.RawValue(__import__("ctypes").c_void_p))
 """
 
 
@@ -258,4 +260,4 @@ def test_the_audit_hook_refuses_what_forging_needs_and_allows_ordinary_code(tmp_
     refused = {name for name, outcome in outcomes.items() if outcome != "allowed"}
     assert refused == {"gc", "getframe", "current_frames", "settrace", "tb_frame", "ctypes", "proc_mem", "solutions",
                        "code_new", "thread", "gc_in_a_thread_of_c_methods", "current_frames_in_a_thread_of_c_methods",
-                       "setattr_in_a_thread_of_c_methods", "importlib_marshal"}, outcomes
+                       "setattr_in_a_thread_of_c_methods", "importlib_marshal", "shared_pointer"}, outcomes

@@ -101,10 +101,21 @@ def test_leaks_a_listening_socket():
     server.listen()
     test_leaks_a_listening_socket.keep = server
 
+def test_leaks_a_shared_memory_block():
+    from multiprocessing.shared_memory import SharedMemory
+
+    block = SharedMemory(create=True, size=16)
+    block.close()  # closed but never unlinked: it stays in /dev/shm
+
 def test_cleans_up():
     worker = threading.Thread(target=lambda: None)
     worker.start()
     worker.join()
+    from multiprocessing.shared_memory import SharedMemory
+
+    block = SharedMemory(create=True, size=16)
+    block.close()
+    block.unlink()
 '''
 
 
@@ -113,8 +124,9 @@ def test_the_leak_check_fails_tests_that_leave_work_running(pytester, monkeypatc
     monkeypatch.setenv("COURSE_ROOT", str(ROOT))
     pytester.makepyfile(test_leaky=LEAKY_TESTS)
     result = pytester.runpytest_subprocess("-p", "course.testing.plugin", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4, errors=3)
-    result.stdout.fnmatch_lines(["*threads still running*", "*child processes still running*", "*servers still listening*"])
+    result.assert_outcomes(passed=5, errors=4)
+    result.stdout.fnmatch_lines(["*threads still running*", "*child processes still running*", "*servers still listening*",
+                                 "*shared-memory segments left in /dev/shm: psm_*"])
 
 
 def test_run_async_says_where_the_loop_was_blocked():
@@ -202,4 +214,33 @@ def test_a_lost_coroutine_or_a_destroyed_pending_task_fails_the_test(pytester, m
     result.stdout.fnmatch_lines([
         "*coroutine 'work' was never awaited (call it with await*",
         "*Task was destroyed but it is pending!*waiter()*(keep a reference to every task*",
+    ])
+
+
+
+START_METHOD_TESTS = """
+import pickle
+
+def test_pickles_a_lambda(mp_context):
+    if mp_context.get_start_method() != "fork":
+        pickle.dumps(lambda: None)
+
+def test_sees_a_global(mp_context):
+    assert mp_context.get_start_method() == "fork", "the worker saw None"
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_failure_under_a_start_method_says_which_and_what_it_means(pytester, monkeypatch):
+    monkeypatch.setenv("COURSE_ROOT", str(ROOT))
+    pytester.makepyfile(test_methods=START_METHOD_TESTS)
+    result = pytester.runpytest_subprocess("-p", "course.testing.plugin", "-p", "no:cacheprovider", "--tb=line")
+    result.assert_outcomes(passed=2, failed=4)
+    result.stdout.fnmatch_lines([
+        "*: failed under the spawn start method (each worker is a fresh Python*"
+        "; a nested function or lambda cannot be pickled: define it at module level*",
+    ])
+    result.stdout.fnmatch_lines([
+        "*AssertionError: failed under the forkserver start method "
+        "(each worker is forked from a clean server process*): the worker saw None*",
     ])

@@ -82,7 +82,6 @@ class Snapshot:
 # lazy C iterator the tests consume, calls them with no frame of the submission on the stack.
 _ALWAYS_REFUSED = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"})
 _GC_USERS = ("/hypothesis/internal/entropy.py",)
-_CTYPES_USERS = ("/multiprocessing/sharedctypes.py",)  # multiprocessing.Value and Array
 # Refused while code of the submission is on the calling thread's stack.
 _REFUSED = frozenset({
     "sys._getframe", "sys._current_frames",  # walking frames up to the plugin or the judge
@@ -224,6 +223,32 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
         inbox.put(request)
         request[3].acquire()
 
+    import ctypes
+    import multiprocessing.sharedctypes as sharedctypes
+
+    # multiprocessing.Value and Array build numbers in shared memory with ctypes
+    # (from_buffer, addressof, memset), inside these functions of the standard library.
+    # Taken now, before student code runs, so no replaced attribute changes them.
+    shared_builders = (sharedctypes.__file__, frozenset({"RawValue", "RawArray", "rebuild_ctype"}))
+    numbers = tuple(sharedctypes.typecode_to_type.values())
+    simple_meta, array_meta, array_base = type(ctypes.c_int), type(ctypes.Array), ctypes.Array
+
+    def plain_number_type(kind) -> bool:
+        """A ctypes number type of the standard library, or an array of one: no pointer in it.
+        Only identity and type checks: nothing here runs code of the submission's."""
+        if type(kind) is array_meta and kind.__bases__[0] is array_base:
+            kind = vars(kind).get("_type_")
+        return type(kind) is simple_meta and any(kind is number for number in numbers)
+
+    def shared_numbers(frame) -> bool:
+        """Is the ctypes event raised by multiprocessing's shared-number builders, for numbers?"""
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_filename != shared_builders[0] or code.co_name not in shared_builders[1]:
+            return False
+        return plain_number_type(frame.f_locals.get("type_"))
+
     def serve() -> None:
         """The judge's thread. A Python signal handler runs in the main thread only, with the
         frame it interrupted: the judge's frame, holding the key, is never one of them, and
@@ -267,7 +292,9 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
         if event in _ALWAYS_REFUSED and (raiser is None or not raiser.f_code.co_filename.endswith(_GC_USERS)
                                          or submission_on(raiser)):
             raise Refused(f"{event} is not available to the code under test")
-        if event.startswith("ctypes.") and (raiser is None or not raiser.f_code.co_filename.endswith(_CTYPES_USERS)):
+        if event.startswith("ctypes."):
+            if shared_numbers(raiser):
+                return  # no pointer in a number: nothing to read the judge's memory with
             raise Refused(f"{event} is not available to the code under test")
         if event == "sys._current_frames" and raiser is not None and raiser.f_code.co_filename.endswith(_STACK_DUMPERS):
             return  # stacks as text, on a timeout

@@ -2,8 +2,10 @@
 
 It gives tests the code under test without naming a tree (the `exercise`
 fixture), the `task` marker, a `mp_context` fixture that repeats a test under
-fork, spawn and forkserver, and an automatic check that a test leaves no
-threads, child processes or listening sockets behind.
+fork, spawn and forkserver (a failure says, in plain words, which start method
+it failed under and what that method does not hand to a worker), and an
+automatic check that a test leaves no threads, child processes, listening
+sockets or shared-memory segments behind.
 """
 
 from __future__ import annotations
@@ -30,6 +32,26 @@ from course.catalogue import find_root, resolve_tree
 SUBMISSION_PACKAGE = "submission"
 LEAK_GRACE_SECONDS = 3.0
 START_METHODS = ("fork", "spawn", "forkserver")
+SHARED_MEMORY = Path("/dev/shm")
+SHARED_MEMORY_PREFIX = "psm_"  # multiprocessing.shared_memory._SHM_NAME_PREFIX on POSIX
+# What a worker process gets under each start method, as a learner should read it.
+START_METHOD_MEANING = {
+    "fork": "each worker is a copy of the calling process made when it starts, globals and all",
+    "spawn": (
+        "each worker is a fresh Python that imports your module again and gets everything else "
+        "by pickling: globals set while the program runs, lambdas and nested functions do not reach it"
+    ),
+    "forkserver": (
+        "each worker is forked from a clean server process, so, as under spawn, it sees only what "
+        "your module defines when imported and what is pickled to it"
+    ),
+}
+# Errors whose text a learner cannot act on, and what they mean.
+_PICKLING_ERRORS = {
+    "Can't pickle local object": "a nested function or lambda cannot be pickled: define it at module level",
+    "Can't pickle <function <lambda>": "a lambda cannot be pickled: use a function defined at module level",
+    "Can't get attribute": "the worker could not find that name in your module: define it at module level",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -102,37 +124,57 @@ def _listening_sockets() -> set[str]:
     }
 
 
-def _snapshot() -> tuple[set[threading.Thread], set[int], set[str]]:
-    return set(threading.enumerate()), _children(), _listening_sockets()
+def _shared_memory_segments() -> set[str]:
+    """Python's shared-memory blocks in /dev/shm (`multiprocessing.shared_memory` names them psm_*).
+
+    Only those: other programs keep segments there too (a database, a browser),
+    and so do multiprocessing's own named semaphores (`sem.*`, kept until the
+    lock object is collected), none of which is a leak of the code under test.
+    """
+    try:
+        return {name for name in os.listdir(SHARED_MEMORY) if name.startswith(SHARED_MEMORY_PREFIX)}
+    except OSError:  # no /dev/shm on this system: nothing to leak there
+        return set()
+
+
+def _snapshot() -> tuple[set[threading.Thread], set[int], set[str], set[str]]:
+    return set(threading.enumerate()), _children(), _listening_sockets(), _shared_memory_segments()
 
 
 @pytest.fixture(autouse=True)
 def no_leaks(request: pytest.FixtureRequest):
-    """Fail a test that leaves threads, child processes or listening sockets behind.
+    """Fail a test that leaves threads, child processes, listening sockets or
+    shared-memory segments behind.
 
-    A leftover thread is usually a worker that was never joined or a consumer
-    that never got its shutdown sentinel; it can also keep the interpreter from
-    exiting. The check waits (with a deadline) for things to wind down first.
+    A leftover thread is usually a worker that was never joined, a consumer
+    that never got its shutdown sentinel or a queue's feeder thread; it can also
+    keep the interpreter from exiting. A segment in /dev/shm outlives every
+    process until someone unlinks it: it holds memory until the machine reboots.
+    The check waits (with a deadline) for things to wind down first. It removes
+    nothing: a leaked block is unlinked by multiprocessing's resource tracker
+    when the test run ends (with a warning), and a name that merely looks like
+    one may belong to another program.
     """
     if request.node.get_closest_marker("allow_leaks"):
         yield
         return
-    threads_before, children_before, sockets_before = _snapshot()
+    threads_before, children_before, sockets_before, segments_before = _snapshot()
     yield
     multiprocessing.active_children()  # reaps finished children
 
     def leaks():
-        threads, children, sockets = _snapshot()
+        threads, children, sockets, segments = _snapshot()
         return (
             [t for t in threads - threads_before if t.is_alive()],
             [pid for pid in children - children_before if _alive(pid) and not _is_helper(pid)],
             sorted(sockets - sockets_before),
+            sorted(segments - segments_before),
         )
 
     deadline = time.monotonic() + LEAK_GRACE_SECONDS
     while any(found := leaks()) and time.monotonic() < deadline:
         time.sleep(0.02)
-    threads, children, sockets = found
+    threads, children, sockets, segments = found
     problems = []
     if threads:
         problems.append("threads still running: " + ", ".join(t.name for t in threads) + " (join them before returning)")
@@ -140,6 +182,11 @@ def no_leaks(request: pytest.FixtureRequest):
         problems.append(f"child processes still running: pids {sorted(children)} (join or terminate them)")
     if sockets:
         problems.append("servers still listening: " + ", ".join(sockets) + " (shut the daemon down)")
+    if segments:
+        problems.append(
+            "shared-memory segments left in /dev/shm: " + ", ".join(segments)
+            + " (unlink() the block once every process has closed it, in a finally)"
+        )
     if problems:
         pytest.fail("the code left work running after it returned:\n  " + "\n  ".join(problems), pytrace=False)
 
@@ -205,14 +252,41 @@ def _is_helper(pid: int) -> bool:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """`DID NOT RAISE ValueError` names the call that should have raised, from the test's source."""
+    """`DID NOT RAISE ValueError` names the call that should have raised, from the test's source;
+    a failure under one start method says which, and what that method does not hand a worker."""
     outcome = yield
     report = outcome.get_result()
     crash = getattr(report.longrepr, "reprcrash", None)
-    if not report.failed or call.excinfo is None or crash is None or not crash.message.startswith("Failed: DID NOT RAISE"):
+    if not report.failed or crash is None:
         return
-    if statement := _expected_to_raise(call.excinfo, Path(item.path)):
-        crash.message = f"{crash.message}: `{statement}` should have raised it"
+    if call.excinfo is not None and crash.message.startswith("Failed: DID NOT RAISE"):
+        if statement := _expected_to_raise(call.excinfo, Path(item.path)):
+            crash.message = f"{crash.message}: `{statement}` should have raised it"
+    if method := _start_method_of(item):
+        crash.message = explain_start_method(crash.message, method)
+
+
+def _start_method_of(item: pytest.Item) -> str:
+    """The start method an `mp_context` test ran under, or ""."""
+    callspec = getattr(item, "callspec", None)
+    method = callspec.params.get("mp_context", "") if callspec else ""
+    return method if method in START_METHODS else ""
+
+
+def explain_start_method(message: str, method: str) -> str:
+    """`message` with the start method it failed under, in plain words, after its error type.
+
+    "AssertionError: word_count returned {}" becomes "AssertionError: failed under the
+    spawn start method (each worker is a fresh Python ...): word_count returned {}",
+    so the learner's report keeps the test's own first line and reads as one sentence.
+    """
+    kind, separator, text = message.partition(": ")
+    if not separator or " " in kind:
+        kind, text = "", message
+    notes = [meaning for pattern, meaning in _PICKLING_ERRORS.items() if pattern in message]
+    said = f"failed under the {method} start method ({START_METHOD_MEANING[method]})"
+    said += "".join(f"; {note}" for note in notes)
+    return f"{kind}: {said}: {text}" if kind else f"{said}: {text}"
 
 
 def _expected_to_raise(excinfo: pytest.ExceptionInfo, test_file: Path) -> str:

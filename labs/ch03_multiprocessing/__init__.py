@@ -1,0 +1,1 @@
+"""Labs of chapter 3: processes, start methods, pools, queues, shared memory."""

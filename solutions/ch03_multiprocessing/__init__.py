@@ -1,0 +1,1 @@
+"""ch03_multiprocessing."""
