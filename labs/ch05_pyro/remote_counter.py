@@ -26,7 +26,7 @@ ADDS = 200
 
 @Pyro5.api.expose
 class UnsafeCounter:
-    """add() reads, waits for its 'disk', then writes: another thread runs in between."""
+    """add() reads, waits for its 'disk', then writes: other threads run in between."""
 
     def __init__(self) -> None:
         self._value = 0

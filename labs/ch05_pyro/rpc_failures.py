@@ -42,7 +42,7 @@ def start_workers(ns, folder: Path, count: int) -> list[Service]:
 
 
 def killed_mid_call(worker: Service, markers: str) -> dict:
-    """Kill `worker` while it runs a 30 s call; what did the caller see, and how soon?"""
+    """Kill `worker` while it runs a 30 s call: what did the caller see, how soon?"""
     seen: dict = {}
 
     def call() -> None:
@@ -55,7 +55,8 @@ def killed_mid_call(worker: Service, markers: str) -> dict:
 
     caller = threading.Thread(target=call)
     caller.start()
-    wait_until(lambda: workloads.started(markers) == 1, timeout=10, message="the call never started")
+    wait_until(lambda: workloads.started(markers) == 1, timeout=10,
+               message="the call never started")
     seen["killed_at"] = time.perf_counter()
     worker.kill()
     caller.join(10)

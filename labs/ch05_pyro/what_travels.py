@@ -52,7 +52,7 @@ def round_trip(values: dict) -> list[tuple[str, str, str]]:
             for what, value in values.items():
                 try:
                     back = repr(proxy.echo(value))
-                except (Pyro5.errors.PyroError, TypeError) as error:  # TypeError: serpent refused it
+                except (Pyro5.errors.PyroError, TypeError) as error:
                     back = f"{type(error).__name__}: {error}"
                 rows.append((what, repr(value)[:22], back[:46]))
     return rows

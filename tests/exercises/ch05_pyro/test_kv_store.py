@@ -217,6 +217,45 @@ def test_concurrent_increments_from_many_clients_lose_nothing(exercise):
     )
 
 
+SNEAK_SECONDS = 0.3  # how long an increment halfway through gives another thread's call to slip in
+
+
+@pytest.mark.task("thread_safe")
+@pytest.mark.parametrize("sneak", ["put", "delete"])
+def test_a_put_or_delete_waits_for_an_increment_halfway_through(exercise, sneak):
+    """A put (or delete) by another client while an increment is between its read and its
+    write must wait: otherwise the increment's write undoes it."""
+    state: dict = {}
+
+    def io():
+        if "thread" in state:
+            return
+        done = threading.Event()
+        call = (lambda: store.put("n", 100)) if sneak == "put" else (lambda: store.delete("n"))
+        state["thread"] = threading.Thread(target=lambda: (call(), done.set()), name=f"sneaky-{sneak}")
+        state["thread"].start()
+        state["slipped_in"] = done.wait(SNEAK_SECONDS)
+
+    store = exercise.KeyValueStore(io=io)
+    store.put("n", 1)
+    try:
+        store.increment("n")
+    finally:
+        if "thread" in state:
+            state["thread"].join(5)
+    what = "put('n', 100)" if sneak == "put" else "delete('n')"
+    expected = 100 if sneak == "put" else None
+    assert "thread" in state, "increment('n') never called io()"
+    assert not state["slipped_in"], (
+        f"another thread's {what} ran to its end while increment('n') was between its read and its write; "
+        "expected it to wait for the increment"
+    )
+    assert plain(store.get("n")) == expected, (
+        f"increment('n') from 1 and another thread's {what} during it left 'n' at {store.get('n')!r}, "
+        f"expected {expected!r} (the {sneak} after the increment)"
+    )
+
+
 # ---- task: nothing private is exposed ------------------------------------------------
 
 
