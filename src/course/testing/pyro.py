@@ -93,6 +93,15 @@ class _Daemon(Pyro5.api.Daemon):
                 conn.sock.shutdown(socket.SHUT_RDWR)
 
 
+def exposed(obj) -> tuple[list[str], list[str], list[str]]:
+    """What a client may use of `obj`, served by a fresh daemon: its methods,
+    attributes (properties) and oneway methods, each sorted."""
+    with Server() as server:
+        with Pyro5.api.Proxy(server.register(obj)) as proxy:
+            proxy._pyroBind()
+            return sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs), sorted(proxy._pyroOneway)
+
+
 class Server:
     """A Pyro daemon on 127.0.0.1 and a free port, serving from a thread of this process.
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import Pyro5.api
 from course.testing import plain
-from course.testing.pyro import Server
+from course.testing.pyro import Server, exposed
 
 NAME = "course.Reading"
 MODEL = settings(derandomize=True, max_examples=60, deadline=None, database=None,
@@ -172,6 +172,5 @@ def test_the_archive_refuses_what_is_not_a_reading_and_unknown_sensors(exercise)
                 proxy.store({"sensor": "t1"})
             with pytest.raises(KeyError):
                 proxy.latest("nobody")
-            proxy._pyroBind()
-            methods, attributes = sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs)
+    methods, attributes, _ = exposed(archive)
     assert plain(methods) == ["latest", "store"] and not attributes, f"the archive exposes {methods} and {attributes}"

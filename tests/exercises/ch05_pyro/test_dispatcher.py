@@ -20,7 +20,7 @@ import pytest
 import Pyro5.api
 import Pyro5.errors
 from course.testing import Overlap, plain, wait_until
-from course.testing.pyro import Server
+from course.testing.pyro import Server, exposed
 
 WAIT = 10.0
 HANG = 99  # a job of this size never ends until the test releases it
@@ -104,11 +104,7 @@ def dispatcher_and_recorder(exercise, work_factory=Work, **options):
 
 @pytest.mark.task("dispatcher")
 def test_submit_is_the_one_method_and_it_is_oneway(exercise):
-    with Server() as server:
-        uri = server.register(exercise.Dispatcher(lambda n, report: n))
-        with Pyro5.api.Proxy(uri) as proxy:
-            proxy._pyroBind()
-            methods, oneway = sorted(proxy._pyroMethods), sorted(proxy._pyroOneway)
+    methods, _, oneway = exposed(exercise.Dispatcher(lambda n, report: n))
     assert plain(methods) == ["submit"] and plain(oneway) == ["submit"], (
         f"the dispatcher exposes {methods}, oneway {oneway}; expected exactly submit, oneway"
     )
@@ -205,11 +201,7 @@ def test_wait_wakes_for_jobs_that_end_in_other_threads(exercise):
 
 @pytest.mark.task("listener")
 def test_the_listener_exposes_its_three_callbacks(exercise):
-    with Server() as server:
-        uri = server.register(exercise.Listener())
-        with Pyro5.api.Proxy(uri) as proxy:
-            proxy._pyroBind()
-            methods, attributes = sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs)
+    methods, attributes, _ = exposed(exercise.Listener())
     assert plain(methods) == ["failed", "finished", "progress"] and not attributes, (
         f"the listener exposes {methods} and attributes {attributes}; expected exactly failed, finished, progress"
     )

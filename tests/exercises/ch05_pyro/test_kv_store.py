@@ -20,24 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import Pyro5.api
-from course.testing import Overlap, plain, provoke_races, yield_point
+from course.testing import YieldingIO as Disk
+from course.testing import plain, provoke_races
 from course.testing.pyro import Server, name_server
 
 API = {"get", "put", "delete", "increment", "keys"}
 NAME = "course.test.kv"
 MODEL = settings(derandomize=True, max_examples=60, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-class Disk:
-    """The `io` callable: yields to other threads, and counts who is inside at once."""
-
-    def __init__(self) -> None:
-        self.probe = Overlap()
-
-    def __call__(self) -> None:
-        with self.probe.region():
-            yield_point()
 
 
 @contextlib.contextmanager

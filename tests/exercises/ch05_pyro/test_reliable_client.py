@@ -24,22 +24,12 @@ import pytest
 
 import Pyro5.api
 import Pyro5.errors
-from course.testing import Overlap, plain, provoke_races, yield_point
-from course.testing.pyro import Server, name_server
+from course.testing import YieldingIO as Disk
+from course.testing import plain, provoke_races
+from course.testing.pyro import Server, exposed, name_server
 
 NAME = "course.test.ledger"
 JOIN_SECONDS = 15.0
-
-
-class Disk:
-    """The ledger's `io`: yields to other threads and counts who is inside at once."""
-
-    def __init__(self) -> None:
-        self.probe = Overlap()
-
-    def __call__(self) -> None:
-        with self.probe.region():
-            yield_point()
 
 
 class Retries:
@@ -161,11 +151,7 @@ def test_deposits_from_many_threads_lose_nothing(exercise):
 
 @pytest.mark.task("ledger")
 def test_clients_can_call_deposit_and_balance_only(exercise):
-    with Server() as server:
-        uri = server.register(exercise.Ledger())
-        with Pyro5.api.Proxy(uri) as proxy:
-            proxy._pyroBind()
-            methods, attributes = sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs)
+    methods, attributes, _ = exposed(exercise.Ledger())
     assert plain(methods) == ["balance", "deposit"] and not attributes, (
         f"clients can call {methods} and read {attributes}; expected exactly balance and deposit"
     )

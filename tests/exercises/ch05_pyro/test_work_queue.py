@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import Pyro5.api
-from course.testing import Overlap, plain, provoke_races, yield_point
-from course.testing.pyro import Server
+from course.testing import YieldingIO as Disk
+from course.testing import plain, provoke_races
+from course.testing.pyro import Server, exposed
 
 API = ["done", "put", "results", "take"]
 MODEL = settings(derandomize=True, max_examples=80, deadline=None, database=None,
@@ -33,15 +34,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class Disk:
-    def __init__(self) -> None:
-        self.probe = Overlap()
-
-    def __call__(self) -> None:
-        with self.probe.region():
-            yield_point()
 
 
 # ---- task: the queue, one worker at a time ----------------------------------------------
@@ -97,11 +89,7 @@ def test_a_lease_must_be_positive(exercise, lease):
 
 @pytest.mark.task("basics")
 def test_clients_see_exactly_the_four_methods(exercise):
-    with Server() as server:
-        uri = server.register(exercise.WorkQueue())
-        with Pyro5.api.Proxy(uri) as proxy:
-            proxy._pyroBind()
-            methods, attributes = sorted(proxy._pyroMethods), sorted(proxy._pyroAttrs)
+    methods, attributes, _ = exposed(exercise.WorkQueue())
     assert plain(methods) == API and not attributes, f"the queue exposes {methods} and {attributes}, expected {API}"
 
 
@@ -276,6 +264,15 @@ def test_workers_pulling_at_once_each_get_their_own_jobs(exercise):
     assert disk.probe.max_inside == 1, f"{disk.probe.max_inside} takes were between choosing and leasing a job at once"
 
 
+def drain(queue, worker: str) -> list[str]:
+    """Take and do jobs as `worker` until none waits; the ids taken, in order."""
+    handled = []
+    while (job := queue.take(worker)) is not None:
+        handled.append(job[0])
+        queue.done(worker, job[0], f"{job[1]} by {worker}")
+    return handled
+
+
 @pytest.mark.task("exactly_once")
 def test_the_job_of_a_worker_that_died_is_done_once_by_another(exercise):
     clock = Clock()
@@ -287,14 +284,9 @@ def test_the_job_of_a_worker_that_died_is_done_once_by_another(exercise):
         with Pyro5.api.Proxy(uri) as ghost:
             lost = ghost.take("ghost")  # ... and the worker dies: its connection closes, no done()
         with Pyro5.api.Proxy(uri) as survivor:
-            handled = []
-            while (job := survivor.take("survivor")) is not None:
-                handled.append(job[0])
-                survivor.done("survivor", job[0], f"{job[1]} by survivor")
+            handled = drain(survivor, "survivor")
             clock.now += 30  # the ghost's lease ends
-            while (job := survivor.take("survivor")) is not None:
-                handled.append(job[0])
-                survivor.done("survivor", job[0], f"{job[1]} by survivor")
+            handled += drain(survivor, "survivor")
         with Pyro5.api.Proxy(uri) as ghost:
             late = ghost.done("ghost", lost[0], "late")
     assert plain(handled) == ["b", "c", "a"], f"the surviving worker took {handled}, expected b, c, then the dead worker's a"
