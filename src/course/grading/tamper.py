@@ -22,7 +22,7 @@ WATCHED_MODULES = (
     "threading", "queue", "asyncio", "concurrent.futures", "multiprocessing", "os", "signal",
     "pytest", "_pytest.python_api", "_pytest.raises", "_pytest.outcomes", "_pytest.runner",
     "_pytest.python", "_pytest.reports", "_pytest.fixtures", "_pytest.assertion.rewrite", "_pytest.assertion.util",
-    "course.testing", "course.testing.plugin", "course.grading.channel", "course.grading.tamper",
+    "course.testing", "course.testing.plugin", "course.testing.pyro", "course.grading.channel", "course.grading.tamper",
 )
 # Replaced by pytest itself around every test (its threadexception plugin).
 _VOLATILE = {("threading", "excepthook")}

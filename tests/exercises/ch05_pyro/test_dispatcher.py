@@ -188,12 +188,14 @@ def test_wait_wakes_for_jobs_that_end_in_other_threads(exercise):
     ids = [f"job-{i}" for i in range(8)]
     threads = [threading.Thread(target=listener.finished, args=(job_id, i)) for i, job_id in enumerate(ids)]
     box: dict = {}
-    waiter = threading.Thread(target=lambda: box.update(got=listener.wait(ids, timeout=WAIT)))
+    # A long timeout, a shorter join: a wait that only notices the jobs at its deadline fails.
+    waiter = threading.Thread(target=lambda: box.update(got=listener.wait(ids, timeout=60)), daemon=True)
     waiter.start()
     for thread in threads:
         thread.start()
     for thread in threads + [waiter]:
         thread.join(WAIT)
+    assert not waiter.is_alive(), f"every job had ended, but wait(timeout=60) was still waiting {WAIT:.0f} s later"
     assert plain(box.get("got")) == {job_id: (True, i) for i, job_id in enumerate(ids)}, (
         f"8 jobs finished in 8 threads; wait() returned {box.get('got')}"
     )
@@ -303,6 +305,7 @@ def test_a_failed_job_raises_JobFailed_once_every_job_has_ended(exercise):
         with pytest.raises(exercise.JobFailed) as raised:
             exercise.run_jobs(uri, {"a": 1, "bad": -1, "worse": -2, "late": 1}, timeout=WAIT)
     error = raised.value
+    assert str(error) == "job bad failed: ValueError: boom -1", f"str(JobFailed) is {str(error)!r}"
     assert (error.job_id, error.message) == ("bad", "ValueError: boom -1"), (
         f"JobFailed had job_id {error.job_id!r}, message {error.message!r}; expected the first failed job in "
         "the order given: 'bad', 'ValueError: boom -1'"

@@ -174,6 +174,47 @@ def test_a_job_waits_again_exactly_when_its_lease_ends(exercise):
 
 
 @pytest.mark.task("leases")
+def test_the_default_lease_is_five_seconds(exercise):
+    clock = Clock(100.0)
+    queue = exercise.WorkQueue(clock=clock)
+    queue.put("a", 1)
+    queue.take("w1")
+    clock.now = 104.99
+    assert queue.take("w2") is None, "with the default lease, a job taken at 100 is still lent at 104.99"
+    clock.now = 105.0
+    assert plain(queue.take("w2")) == ["a", 1], "the default lease is 5 s: a job taken at 100 waits again at 105"
+
+
+SNEAK_SECONDS = 0.3  # how long a take halfway through gives another thread's put to slip in
+
+
+@pytest.mark.task("exactly_once")
+def test_a_put_waits_for_a_take_halfway_through(exercise):
+    """A put from another worker while a take is between choosing a job and leasing it
+    must wait: the take is walking the jobs at that moment."""
+    state: dict = {}
+
+    def io():
+        if "thread" in state:
+            return
+        done = threading.Event()
+        state["thread"] = threading.Thread(target=lambda: (queue.put("late", 2), done.set()), name="sneaky-put")
+        state["thread"].start()
+        state["slipped_in"] = done.wait(SNEAK_SECONDS)
+
+    queue = exercise.WorkQueue(lease=5, clock=Clock(), io=io)
+    queue.put("a", 1)
+    try:
+        got = queue.take("w1")
+    finally:
+        if "thread" in state:
+            state["thread"].join(5)
+    assert "thread" in state, "take() never called io()"
+    assert not state["slipped_in"], "another thread's put() ran to its end while take() was between choosing and leasing a job"
+    assert plain(got) == ["a", 1] and plain(queue.take("w2")) == ["late", 2], "after the take, the late put's job should wait"
+
+
+@pytest.mark.task("leases")
 def test_a_late_result_from_a_replaced_worker_is_refused(exercise):
     clock = Clock()
     queue = exercise.WorkQueue(lease=2, clock=clock)
