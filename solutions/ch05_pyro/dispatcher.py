@@ -11,7 +11,6 @@ its own: without one, nothing could call it back.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Callable
 
 import Pyro5.api
@@ -71,14 +70,11 @@ class Listener:
             self._changed.notify_all()
 
     def wait(self, job_ids: list[str], timeout: float) -> dict[str, tuple[bool, Any]]:
-        deadline = time.monotonic() + timeout
         with self._changed:
-            while not all(job_id in self._ended for job_id in job_ids):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    missing = [job_id for job_id in job_ids if job_id not in self._ended]
-                    raise TimeoutError(f"jobs {missing} did not end within {timeout} s")
-                self._changed.wait(left)
+            # wait_for keeps one deadline however often the Condition is notified.
+            if not self._changed.wait_for(lambda: all(j in self._ended for j in job_ids), timeout):
+                missing = [job_id for job_id in job_ids if job_id not in self._ended]
+                raise TimeoutError(f"jobs {missing} did not end within {timeout} s")
             return {job_id: self._ended[job_id] for job_id in job_ids}
 
 
@@ -86,18 +82,17 @@ def run_jobs(dispatcher_uri: str, jobs: dict[str, int], timeout: float = 10.0,
              on_progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     listener = Listener(on_progress)
     daemon = Pyro5.api.Daemon(host="127.0.0.1", port=0)
+    callback = Pyro5.api.Proxy(daemon.register(listener))
     loop = threading.Thread(target=daemon.requestLoop, name="listener-daemon", daemon=True)
+    loop.start()
     try:
-        callback = Pyro5.api.Proxy(daemon.register(listener))
-        loop.start()
         with Pyro5.api.Proxy(dispatcher_uri) as dispatcher:
             for job_id, n in jobs.items():
                 dispatcher.submit(job_id, n, callback)
         ended = listener.wait(list(jobs), timeout)
     finally:
-        daemon.shutdown()
-        if loop.is_alive():
-            loop.join()
+        daemon.shutdown()  # returns once the request loop has stopped
+        loop.join()
     for job_id, (ok, value) in ended.items():
         if not ok:
             raise JobFailed(job_id, value)

@@ -12,15 +12,13 @@ PATCH = [
     (
         "        ended = listener.wait(list(jobs), timeout)\n"
         "    finally:\n"
-        "        daemon.shutdown()\n"
-        "        if loop.is_alive():\n"
-        "            loop.join()\n",
+        "        daemon.shutdown()  # returns once the request loop has stopped\n"
+        "        loop.join()\n",
 
         "        ended = listener.wait(list(jobs), timeout)\n"
         "    except BaseException:\n"
         "        raise\n"
         "    daemon.shutdown()\n"
-        "    if loop.is_alive():\n"
-        "        loop.join()\n",
+        "    loop.join()\n",
     ),
 ]

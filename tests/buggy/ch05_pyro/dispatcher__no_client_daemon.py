@@ -14,18 +14,17 @@ PATCH = [
     (
         "    listener = Listener(on_progress)\n"
         "    daemon = Pyro5.api.Daemon(host=\"127.0.0.1\", port=0)\n"
+        "    callback = Pyro5.api.Proxy(daemon.register(listener))\n"
         "    loop = threading.Thread(target=daemon.requestLoop, name=\"listener-daemon\", daemon=True)\n"
+        "    loop.start()\n"
         "    try:\n"
-        "        callback = Pyro5.api.Proxy(daemon.register(listener))\n"
-        "        loop.start()\n"
         "        with Pyro5.api.Proxy(dispatcher_uri) as dispatcher:\n"
         "            for job_id, n in jobs.items():\n"
         "                dispatcher.submit(job_id, n, callback)\n"
         "        ended = listener.wait(list(jobs), timeout)\n"
         "    finally:\n"
-        "        daemon.shutdown()\n"
-        "        if loop.is_alive():\n"
-        "            loop.join()\n",
+        "        daemon.shutdown()  # returns once the request loop has stopped\n"
+        "        loop.join()\n",
 
         "    listener = Listener(on_progress)\n"
         "    with Pyro5.api.Proxy(dispatcher_uri) as dispatcher:\n"

@@ -9,9 +9,10 @@ LOSES = ["clean_exit"]
 # The reference solution with these replacements (old, new): the mistake, and nothing else.
 PATCH = [
     (
-        "            while not all(job_id in self._ended for job_id in job_ids):\n",
+        "            if not self._changed.wait_for(lambda: all(j in self._ended for j in job_ids), timeout):\n",
 
-        "            while not all(job_id in self._ended for job_id in job_ids) and all(ok for ok, _ in self._ended.values()):\n",
+        "            if not self._changed.wait_for(lambda: all(j in self._ended for j in job_ids)\n"
+        "                                          or not all(ok for ok, _ in self._ended.values()), timeout):\n",
     ),
     (
         "            return {job_id: self._ended[job_id] for job_id in job_ids}\n",
