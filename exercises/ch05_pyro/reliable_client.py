@@ -48,9 +48,10 @@ class Ledger:
         `amount` must be a positive int (a bool is not), else ValueError,
         changing and remembering nothing. A `request_id` seen before changes
         nothing and returns the balance its first deposit returned; seen before
-        with a different amount, it is a ValueError. Read, io(), write as one
-        atomic step: io() is called once per deposit that is made, never for a
-        repeat.
+        with a different amount, it is a ValueError. A repeat that arrives while
+        the first deposit of its id is still being made waits for it, then
+        answers the same. Read, io(), write as one atomic step: io() is called
+        once per deposit that is made, never for a repeat.
         """
         raise NotImplementedError("TODO")
 
