@@ -230,10 +230,12 @@ def test_a_deposit_whose_reply_is_lost_is_made_exactly_once(exercise):
 
 @pytest.mark.task("lost_reply")
 def test_every_deposit_is_a_new_request(exercise):
+    kept: list = []  # the clients stay referenced: only close() may close their connections
     with ledger_served(exercise) as (ns, server, ledger, _stack):
 
         def job():
             with client(exercise, ns) as first, client(exercise, ns) as second:
+                kept.extend([first, second])
                 return [first.deposit(5), first.deposit(5), second.deposit(5)]
 
         got = result_of(in_thread(job), "three deposits of 5 from two clients")
