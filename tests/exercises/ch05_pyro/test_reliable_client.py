@@ -329,6 +329,10 @@ def test_a_ledger_that_stays_down_costs_the_deadline_and_then_an_error(exercise)
         f"in 1.5 s, pausing retry_interval=0.02 s (the default) between attempts, on_retry was called with "
         f"the attempt numbers {numbers}, expected 1, 2, 3, ... (dozens of them)"
     )
+    assert len(numbers) <= 1.5 / 0.02 + 1, (
+        f"in 1.5 s with a pause of 0.02 s between attempts there is room for at most 76 retries; "
+        f"on_retry was called {len(numbers)} times: pause retry_interval seconds before each retry"
+    )
     assert all(ok for _, _, ok in retries.calls), f"on_retry got {retries.calls}, expected CommunicationErrors"
 
 
