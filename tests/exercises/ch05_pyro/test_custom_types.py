@@ -117,25 +117,33 @@ def test_another_registered_name_is_refused(exercise):
         exercise.reading_from_dict("other.Name", good())
 
 
-class Trap:
-    """Unpickling this appends to `fired`: proof that the code under test unpickled what it was sent."""
+FIRED: list[str] = []
 
-    fired: list[str] = []
+
+def spring(tag: str) -> None:
+    FIRED.append(tag)
+
+
+class Trap:
+    """Unpickling this calls `spring`: proof that the code under test unpickled what it was sent."""
 
     def __reduce__(self):
-        return (Trap.fired.append, ("unpickled",))
+        return (spring, ("unpickled",))
 
 
 @pytest.mark.task("from_dict")
 def test_nothing_that_was_sent_is_ever_unpickled(exercise):
-    Trap.fired.clear()
     payload = base64.b64encode(pickle.dumps(Trap())).decode("ascii")
+    FIRED.clear()
+    pickle.loads(base64.b64decode(payload))
+    assert FIRED == ["unpickled"], "the test's own trap did not fire when unpickled: the test cannot see an unpickling"
+    FIRED.clear()
     for data in (good(raw=payload), good(pickle=payload), {"__class__": NAME, "pickle": payload}):
         try:
             exercise.reading_from_dict(NAME, data)
         except Exception:  # noqa: BLE001 - refusing is fine; unpickling is not
             pass
-    assert not Trap.fired, "reading_from_dict unpickled data a client sent: that runs whatever code the client packed in"
+    assert not FIRED, "reading_from_dict unpickled data a client sent: that runs whatever code the client packed in"
 
 
 # ---- task: through a daemon ----------------------------------------------------------------------
