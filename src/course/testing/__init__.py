@@ -55,6 +55,21 @@ def yield_point() -> None:
     _sleep(0)
 
 
+class YieldingIO:
+    """An `io` callable to hand the code under test: a simulated disk or network round
+    trip that lets other threads run (`yield_point`) and counts, in `probe` (an
+    Overlap), how many callers were inside it at once. Code that calls it between a
+    read and a write of shared state shows a missing lock as `probe.max_inside > 1`,
+    whether or not an update happened to be lost."""
+
+    def __init__(self) -> None:
+        self.probe = Overlap()
+
+    def __call__(self) -> None:
+        with self.probe.region():
+            yield_point()
+
+
 PLAIN_TYPES = (bool, int, float, complex, str, bytes, type(None))
 
 
