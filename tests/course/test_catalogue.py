@@ -39,6 +39,7 @@ def test_the_fixture_catalogue_loads_into_typed_entries():
         ('title = "Add two numbers"\n', "", "exercise 'adder': field 'title' is missing"),
         ('chapter = "basics"\ntitle = "Add', 'chapter = "nowhere"\ntitle = "Add', "field 'chapter' names unknown chapter 'nowhere'"),
         ('id = "counter"', 'id = "adder"', "duplicate id 'adder'"),
+        ('module = "counter"', 'module = "adder"', "duplicate module 'adder'"),
         ('module = "adder"', 'module = "missing"', "exercises/basics/missing.py does not exist"),
         ("points = 2\n  hint = \"Still", "points = \"two\"\n  hint = \"Still", "task 2: field 'points' must be an integer"),
         ("timeout = 8\n", "timeout = -1\n", "field 'timeout' must be greater than 0"),

@@ -1,4 +1,4 @@
-"""Graded tests for exercises/ch04_asyncio/pipeline.py.
+"""Graded tests for exercises/ch04_asyncio/async_pipeline.py.
 
 The items come from a generator that counts how many were read; the transform
 sleeps on a virtual clock (run_async(virtual_clock=True)) and counts how many
