@@ -99,7 +99,9 @@ _STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without 
 # Dump every thread's stack as text on a timeout; they run in a signal handler, on top of
 # whatever frame the test was stuck in, often the submission's.
 _STACK_DUMPERS = ("/pytest_timeout.py", "/course/grading/channel.py")
-_TIMELINE = "/course/grading/timeline.py"  # grade-all's sampler: names of functions, never frames
+# Read stacks beside the code under test and keep only text: grade-all's timeline sampler,
+# and run_async's watchdog naming the coroutine that blocked the loop.
+_FRAME_SAMPLERS = ("/course/grading/timeline.py", "/course/testing/__init__.py")
 _FORBIDDEN_IMPORTS = ("solutions", "tests.buggy")
 _JUDGED = frozenset({"course.collected", "course.report", "course.finished", "course.send"})
 _WATCHED = _ALWAYS_REFUSED | _REFUSED | _JUDGED | {
@@ -303,7 +305,7 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
             raise Refused(f"{event} is not available while the grader judges")
         if event == "sys._current_frames":  # every thread's frames, the judge's among them
             if raiser is None or not (raiser.f_code.co_filename.startswith(tests)
-                                      or raiser.f_code.co_filename.endswith(_TIMELINE)) or submission_on(raiser):
+                                      or raiser.f_code.co_filename.endswith(_FRAME_SAMPLERS)) or submission_on(raiser):
                 raise Refused(f"{event} is not available to the code under test")
             return
         if event == "marshal.loads":
