@@ -54,6 +54,9 @@ class Exercise:
     test_timeout: float  # per test; a hang past it dumps every thread's stack
     repeats: int
     tasks: tuple[Task, ...]
+    # "outside": the tests run in a process that never imports the submission and reach it
+    # through course.grading.subject; "inside": beside it, for tests that observe its threads.
+    judged: str = "inside"
 
     @property
     def max_points(self) -> int:
@@ -282,6 +285,12 @@ class _Reader:
             raise self.fail(entry, name, f"must be greater than {minimum}, not {value!r}")
         return kind(value)
 
+    def choice(self, raw: dict, entry: str, name: str, allowed: tuple[str, ...]) -> str:
+        value = raw.get(name, allowed[0])
+        if value not in allowed:
+            raise self.fail(entry, name, f"must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+        return value
+
     def unique(self, values: list, table: str, name: str) -> None:
         seen = set()
         for value in values:
@@ -327,6 +336,7 @@ class _Reader:
             test_timeout=self.number(raw, entry, "test_timeout", 10.0),
             repeats=self.number(raw, entry, "repeats", 1, int),
             tasks=tuple(tasks),
+            judged=self.choice(raw, entry, "judged", ("inside", "outside")),
         )
 
 

@@ -4,7 +4,9 @@ Each attack in hostile/ replaces `adder` in a student's tree next to a correct
 `counter`, and is graded as root, as CI and this machine grade: it must earn
 no more than the stub (0), cost `counter` nothing, and leave nothing behind:
 no file in /tmp, /var/tmp, /dev/shm or root's site-packages, no process, no
-System V IPC object, no key in the machine's Redis.
+System V IPC object, no key in the machine's Redis. Every attack is graded
+twice: with `adder` judged inside (its tests beside it, behind the audit
+hook) and judged outside (its tests in a process that never imports it).
 """
 
 import os
@@ -36,6 +38,8 @@ ATTACKS = [
     "forge_hookwrapper.py", "forge_crafted_items.py", "forge_instance_methods.py", "forge_witness.py",
     "forge_fixture.py", "forge_by_thread_combinator.py", "forge_custom_loader.py", "forge_result_fd.py",
     "forge_parent_memory.py", "forge_reentrant_hook.py", "forge_signal_frame.py",
+    # Against an exercise judged outside: lying on the wire, stopping the tests' process.
+    "outside_lies_on_the_wire.py", "outside_stops_the_tests.py",
 ]
 
 assert os.geteuid() == 0, "these tests check the root grader (CI and the classroom run as root)"
@@ -44,6 +48,18 @@ assert os.geteuid() == 0, "these tests check the root grader (CI and the classro
 @pytest.fixture(scope="module")
 def course():
     return catalogue.load(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def courses(course, tmp_path_factory):
+    """The fixture course as it is (adder judged inside) and a copy with adder judged outside."""
+    root = tmp_path_factory.mktemp("judged-outside") / "course"
+    shutil.copytree(FIXTURE, root)
+    toml = root / "course.toml"
+    toml.write_text(toml.read_text().replace('module = "adder"\n', 'module = "adder"\njudged = "outside"\n', 1))
+    outside = catalogue.load(root)
+    assert outside.exercise("adder").judged == "outside"
+    return {"inside": course, "outside": outside}
 
 
 def student_tree(tmp_path: Path, adder_source: Path) -> Path:
@@ -76,8 +92,10 @@ def leftovers(ipc_before: set) -> list[str]:
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("judged", ["inside", "outside"])
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(course, tmp_path, attack):
+def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(courses, tmp_path, attack, judged):
+    course = courses[judged]
     redis.Redis(db=REDIS_DB).delete(f"{MARK}-key")
     ipc_before = sysv_objects()
     grader = psutil.Process()
@@ -95,6 +113,23 @@ def test_an_attack_earns_nothing_costs_no_one_and_leaves_nothing(course, tmp_pat
     while (found := leftovers(ipc_before)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not found, f"{attack} left behind: {found}"
+
+
+@pytest.mark.timeout(120)
+def test_an_exercise_judged_outside_never_shares_a_process_with_its_tests(courses, tmp_path):
+    """The submission looks for pytest and the grader's judge in its own interpreter: judged
+    outside, neither is there, and its answers are right; judged inside, both are."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import sys\n"
+        "def add(a, b):\n"
+        "    beside = [name for name in ('pytest', '_pytest', 'course.grading.channel') if name in sys.modules]\n"
+        "    return a + b if not beside else f'beside {beside}'\n")
+    scores = {}
+    for judged, course in courses.items():
+        results = {r.exercise.id: r for r in grade(course, list(course.exercises), student_tree(tmp_path / judged, probe)).results}
+        scores[judged] = results["adder"].score
+    assert scores == {"outside": 3, "inside": 0}, scores
 
 
 @pytest.mark.timeout(60)

@@ -90,7 +90,10 @@ def plain(value: T) -> T:
             plain(key)
             plain(element)
     elif kind not in PLAIN_TYPES:
-        raise AssertionError(f"expected plain data (int, float, str, list ...), got a {kind.__module__}.{kind.__qualname__}: {value!r}")
+        from course.testing.remote import Remote
+
+        name = f"{kind.__module__}.{kind.__qualname__}" if kind is not Remote else object.__getattribute__(value, "_name")
+        raise AssertionError(f"expected plain data (int, float, str, list ...), got a {name}: {value!r}")
     return value
 
 

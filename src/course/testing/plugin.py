@@ -12,24 +12,23 @@ from __future__ import annotations
 
 import ast
 import gc
-import importlib
 import logging
 import multiprocessing
 import os
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from pathlib import Path
-from types import ModuleType
 
 import psutil
 import pytest
 
 from course.catalogue import find_root, resolve_tree
+from course.catalogue import load as load_catalogue
+from course.testing.remote import Subject
+from course.testing.tree import SUBMISSION_PACKAGE, expose_tree, load_exercise
 
-SUBMISSION_PACKAGE = "submission"
 LEAK_GRACE_SECONDS = 3.0
 START_METHODS = ("fork", "spawn", "forkserver")
 SHARED_MEMORY = Path("/dev/shm")
@@ -69,31 +68,42 @@ def pytest_configure(config: pytest.Config) -> None:
     expose_tree(resolve_tree(find_root(config.rootpath), against))
 
 
-def expose_tree(tree: Path) -> None:
-    """Make `submission.<chapter>.<module>` import from `tree`.
-
-    A folder holding one symlink goes first on sys.path and PYTHONPATH, so the
-    name resolves the same way in this process, in spawn and forkserver
-    children, and in worker processes the tests start. Only that one name is
-    added: files in the tree (a stray `pytest.py`) cannot shadow anything else.
-    """
-    holder = Path(tempfile.mkdtemp(prefix="course-tree-"))
-    (holder / SUBMISSION_PACKAGE).symlink_to(tree.resolve(), target_is_directory=True)
-    sys.path.insert(0, str(holder))
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(holder), os.environ.get("PYTHONPATH")]))
-    os.environ["COURSE_TREE"] = str(tree.resolve())
-
-
-def load_exercise(chapter: str, module: str) -> ModuleType:
-    return importlib.import_module(f"{SUBMISSION_PACKAGE}.{chapter}.{module}")
-
-
 @pytest.fixture
-def exercise(request: pytest.FixtureRequest) -> ModuleType:
-    """The module under test, found from the test file's place: tests/exercises/CHAPTER/test_MODULE.py."""
+def exercise(request: pytest.FixtureRequest):
+    """The module under test, found from the test file's place: tests/exercises/CHAPTER/test_MODULE.py.
+
+    For an exercise judged outside (catalogue: `judged = "outside"`) this process never
+    imports it: the fixture gives a stand-in that reaches the module in a process of its
+    own (course.testing.remote), started once and again after the code under test ends it.
+    """
     path = Path(request.path)
-    module = path.stem.removeprefix("test_")
-    return load_exercise(path.parent.name, module)
+    chapter, module = path.parent.name, path.stem.removeprefix("test_")
+    if not _judged_outside(request.config, chapter, module):
+        return load_exercise(chapter, module)
+    subjects = request.config.stash.setdefault(_SUBJECTS, {})
+    subject = subjects.get((chapter, module))
+    if subject is None or not subject.alive():
+        if subject is not None:
+            subject.close()
+        root = find_root(request.config.rootpath)
+        tree = resolve_tree(root, request.config.getoption("--against"))
+        subject = subjects[chapter, module] = Subject(tree, chapter, module, root / "tests")
+    return subject.module
+
+
+_SUBJECTS = pytest.StashKey[dict]()
+_OUTSIDE = pytest.StashKey[set]()
+
+
+def _judged_outside(config: pytest.Config, chapter: str, module: str) -> bool:
+    if _OUTSIDE not in config.stash:
+        catalogue = load_catalogue(find_root(config.rootpath), check_files=False)
+        config.stash[_OUTSIDE] = {(e.chapter, e.module) for e in catalogue.exercises if e.judged == "outside"}
+    return (chapter, module) in config.stash[_OUTSIDE]
+
+
+def _subjects(config: pytest.Config) -> list[Subject]:
+    return [s for s in config.stash.get(_SUBJECTS, {}).values() if s.alive()]
 
 
 @pytest.fixture(params=START_METHODS)
@@ -159,14 +169,20 @@ def no_leaks(request: pytest.FixtureRequest):
         yield
         return
     threads_before, children_before, sockets_before, segments_before = _snapshot()
+    remote_before = {s.pid: s.census() for s in _subjects(request.config)}
     yield
     multiprocessing.active_children()  # reaps finished children
 
     def leaks():
         threads, children, sockets, segments = _snapshot()
+        subjects = _subjects(request.config)
+        remote = [(s.pid, s.census(), remote_before.get(s.pid, (0, set()))) for s in subjects]
         return (
-            [t for t in threads - threads_before if t.is_alive()],
-            [pid for pid in children - children_before if _alive(pid) and not _is_helper(pid)],
+            [t.name for t in threads - threads_before if t.is_alive()]
+            + [f"{now[0] - before[0]} in the code under test's process" for _, now, before in remote if now[0] > before[0]],
+            [pid for pid in children - children_before if _alive(pid) and not _is_helper(pid)
+             and pid not in {s.pid for s in subjects}]
+            + [pid for _, now, before in remote for pid in now[1] - before[1] if _alive(pid) and not _is_helper(pid)],
             sorted(sockets - sockets_before),
             sorted(segments - segments_before),
         )
@@ -177,7 +193,7 @@ def no_leaks(request: pytest.FixtureRequest):
     threads, children, sockets, segments = found
     problems = []
     if threads:
-        problems.append("threads still running: " + ", ".join(t.name for t in threads) + " (join them before returning)")
+        problems.append("threads still running: " + ", ".join(threads) + " (join them before returning)")
     if children:
         problems.append(f"child processes still running: pids {sorted(children)} (join or terminate them)")
     if sockets:
@@ -313,6 +329,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for child in multiprocessing.active_children():
         child.kill()
         child.join(timeout=5)
+    for subject in session.config.stash.get(_SUBJECTS, {}).values():
+        subject.close()
     session.config.stash[_EXIT_STATUS] = int(exitstatus)
 
 
