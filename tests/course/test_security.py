@@ -275,6 +275,16 @@ def from_a_thread_of_c_methods(function, *args):
 attempt("gc_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(gc.get_objects))
 attempt("current_frames_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(sys._current_frames))
 attempt("setattr_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(setattr, json.dumps, "__kwdefaults__", {}))
+attempt("getframe_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(sys._getframe, 0))
+attempt("currentframe_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(__import__("inspect").currentframe))
+attempt("settrace_in_a_thread_of_c_methods", lambda: from_a_thread_of_c_methods(sys.settrace, None))
+def tb_frame_in_a_thread_of_c_methods():
+    import operator
+    try:
+        raise RuntimeError
+    except RuntimeError as error:
+        from_a_thread_of_c_methods(operator.attrgetter("tb_frame"), error.__traceback__)
+attempt("tb_frame_in_a_thread_of_c_methods", tb_frame_in_a_thread_of_c_methods)
 attempt("importlib_marshal", lambda: importlib._bootstrap_external._compile_bytecode(marshal.dumps(compile("", "x", "exec"))))
 attempt("own_function_defaults", lambda: setattr(attempt, "__defaults__", None))
 attempt("namedtuple", lambda: collections.namedtuple("Point", "x y"))
@@ -297,4 +307,6 @@ def test_the_audit_hook_refuses_what_forging_needs_and_allows_ordinary_code(tmp_
     refused = {name for name, outcome in outcomes.items() if outcome != "allowed"}
     assert refused == {"gc", "getframe", "current_frames", "settrace", "tb_frame", "ctypes", "proc_mem", "solutions",
                        "code_new", "thread", "gc_in_a_thread_of_c_methods", "current_frames_in_a_thread_of_c_methods",
-                       "setattr_in_a_thread_of_c_methods", "importlib_marshal", "shared_pointer"}, outcomes
+                       "setattr_in_a_thread_of_c_methods", "importlib_marshal", "shared_pointer",
+                       "getframe_in_a_thread_of_c_methods", "currentframe_in_a_thread_of_c_methods",
+                       "settrace_in_a_thread_of_c_methods", "tb_frame_in_a_thread_of_c_methods"}, outcomes

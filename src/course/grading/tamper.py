@@ -93,6 +93,8 @@ _REFUSED = frozenset({
 # whatever could reach its frame; in other threads, reading another thread's frames.
 _WHILE_JUDGING = frozenset({"sys._getframe", "sys._current_frames", "sys.settrace", "sys.setprofile", "object.__getattr__"})
 _FRAME_ATTRIBUTES = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
+# Let through to trusted code only when that code calls them by name (tamper.install_audit_hook).
+_CALLED_BY_NAME = frozenset({"sys._getframe", "sys.settrace", "sys.setprofile"})
 _FUNCTION_PARTS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 _FUNCTION_REWRITERS = ("/types.py", "/course/grading/channel.py")  # types.coroutine; the witness
 _STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without handing frames out
@@ -216,6 +218,32 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
             frame = frame.f_back
         return False
 
+    import inspect
+    import logging
+
+    # Trusted functions that hand the frame they found back to their caller.
+    returners = {inspect.currentframe.__code__: "currentframe", inspect.stack.__code__: "stack",
+                 logging.currentframe.__code__: "currentframe"}
+
+    def called_by_name(raiser, primitive: str) -> bool:
+        """Does the code raising the event name the primitive itself (`sys._getframe(1)`,
+        `tb.tb_frame`)? A C callable that a test or pytest runs for the submission (a `map`
+        over `sys._getframe`, an `attrgetter("tb_frame")`, a `starmap` of
+        `inspect.currentframe`) raises it from a trusted frame that never names it, with no
+        frame of the submission on the stack. A function that returns the frame it found
+        must itself be called by name."""
+        if raiser is None:
+            return False
+        name = primitive.rpartition(".")[2]
+        code = raiser.f_code
+        if name not in code.co_names and name not in code.co_consts:
+            return False
+        returned_as = returners.get(code)
+        if returned_as is None:
+            return True
+        caller = raiser.f_back
+        return caller is not None and (returned_as in caller.f_code.co_names or returned_as in caller.f_code.co_consts)
+
     def deliver(event: str, args: tuple) -> None:
         """Hand an event to the judge's thread and wait until it is judged."""
         if judge is None or get_ident() != main or getpid() != owner or judging[0] is not None:
@@ -292,27 +320,30 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
         if event in _JUDGED:
             return deliver(event, args)
         if event in _ALWAYS_REFUSED and (raiser is None or not raiser.f_code.co_filename.endswith(_GC_USERS)
-                                         or submission_on(raiser)):
+                                         or submission_on(raiser) or not called_by_name(raiser, event)):
             raise Refused(f"{event} is not available to the code under test")
         if event.startswith("ctypes."):
             if shared_numbers(raiser):
                 return  # no pointer in a number: nothing to read the judge's memory with
             raise Refused(f"{event} is not available to the code under test")
-        if event == "sys._current_frames" and raiser is not None and raiser.f_code.co_filename.endswith(_STACK_DUMPERS):
+        if event == "sys._current_frames" and raiser is not None and raiser.f_code.co_filename.endswith(_STACK_DUMPERS) \
+                and called_by_name(raiser, event):
             return  # stacks as text, on a timeout
         if judging[0] is not None and (event == "sys._current_frames" or event.startswith("ctypes.") or (
                 event in _WHILE_JUDGING and judging[0] == get_ident())):
             raise Refused(f"{event} is not available while the grader judges")
         if event == "sys._current_frames":  # every thread's frames, the judge's among them
             if raiser is None or not (raiser.f_code.co_filename.startswith(tests)
-                                      or raiser.f_code.co_filename.endswith(_FRAME_SAMPLERS)) or submission_on(raiser):
+                                      or raiser.f_code.co_filename.endswith(_FRAME_SAMPLERS)) or submission_on(raiser) \
+                    or not called_by_name(raiser, event):
                 raise Refused(f"{event} is not available to the code under test")
             return
         if event == "marshal.loads":
             if submission_on(raiser) and not cached_bytecode(args[0], raiser):
                 raise Refused(f"{event} is not available to the code under test")
         elif event in _REFUSED:
-            if submission_on(raiser) or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()):
+            if submission_on(raiser) or (event in ("sys.settrace", "sys.setprofile") and untrusted_thread_hooks()) \
+                    or (event in _CALLED_BY_NAME and not called_by_name(raiser, event)):
                 raise Refused(f"{event} is not available to the code under test")
         elif event == "object.__getattr__":  # a frame attribute
             if judge is not None and args[0] is judge:
@@ -320,7 +351,7 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
             if raiser is not None and raiser.f_code.co_filename.endswith(_STACK_READERS) and (
                     raiser.f_back is not None and raiser.f_back.f_code.co_filename.endswith(_STACK_READERS)):
                 return  # traceback printing: it reads frames but does not return them
-            if submission_on(raiser):
+            if submission_on(raiser) or not called_by_name(raiser, args[1]):
                 raise Refused(f"{args[1]} is not available to the code under test")
         elif event in ("object.__setattr__", "object.__delattr__"):
             # A trusted function keeps its body and defaults (a thread whose target is
