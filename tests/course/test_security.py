@@ -132,6 +132,32 @@ def test_an_exercise_judged_outside_never_shares_a_process_with_its_tests(course
     assert scores == {"outside": 3, "inside": 0}, scores
 
 
+PARAMETRISED_TEST = """
+
+@pytest.mark.task("negative")
+@pytest.mark.parametrize("a, b, expected", [(-1, -1, -2)])
+def test_adds_numbers_of_either_sign(exercise, a, b, expected):
+    assert plain(exercise.add(a, b)) == expected, f"add({a}, {b}) should be {expected}"
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_test_whose_parameters_were_changed_fails(tmp_path):
+    """forge_parameters.py answers the tests without parameters right and rewrites the
+    parametrised ones to ask what it answers wrongly: only `positive` may score."""
+    root = tmp_path / "course"
+    shutil.copytree(FIXTURE, root)
+    with open(root / "tests" / "exercises" / "basics" / "test_adder.py", "a") as tests:
+        tests.write(PARAMETRISED_TEST)
+    course = catalogue.load(root)
+    results = {r.exercise.id: r for r in grade(course, list(course.exercises),
+                                                student_tree(tmp_path, HOSTILE / "forge_parameters.py")).results}
+    adder = results["adder"]
+    assert adder.score == course.exercise("adder").task("positive").points, adder.problem
+    messages = [f.message for task in adder.tasks for f in task.failures]
+    assert any("the test's parameter" in m for m in messages), messages
+
+
 @pytest.mark.timeout(60)
 def test_the_result_pipe_is_read_up_to_its_cap_only(course, tmp_path):
     from course.grading.engine import _run

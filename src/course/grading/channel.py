@@ -178,7 +178,7 @@ class Witnessed:
 
     def __call__(self, *args, **kwargs):
         self.body(*args, **kwargs)
-        sys.audit("course.finished", self)
+        sys.audit("course.finished", self, kwargs)
 
 
 class ReportingPlugin:
@@ -275,8 +275,39 @@ def _identical(now, then) -> bool:
     return now is then
 
 
+_PLAIN_SCALARS = (int, float, complex, str, bytes, bool, type(None))
+_PLAIN_CONTAINERS = (list, tuple, set, frozenset)
+
+
+def _fingerprint(value, depth: int = 0):
+    """Plain data as a tuple that compares equal only to the same data (floats by their repr,
+    so a NaN equals itself); anything else by identity. Only exact types are walked: no
+    method of a class the submission wrote is ever called."""
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return kind, repr(value)
+    if depth < 8 and kind in _PLAIN_CONTAINERS:
+        items = [_fingerprint(v, depth + 1) for v in list(value)[:10_000]]
+        return kind, tuple(sorted(items, key=repr) if kind in (set, frozenset) else items)
+    if depth < 8 and kind is dict:
+        return kind, tuple((_fingerprint(k, depth + 1), _fingerprint(v, depth + 1)) for k, v in list(value.items())[:10_000])
+    return "object", id(value)
+
+
+def _parameters(item) -> dict:
+    callspec = _instance_dict(item).get("callspec")
+    params = getattr(callspec, "params", None) if callspec is not None else None
+    return dict(params) if type(params) is dict else {}
+
+
 class Integrity:
-    """What the tests' verdicts rest on, as it was before student code was imported."""
+    """What the tests' verdicts rest on, as it was before student code was imported.
+
+    That includes each test's parameters: pytest's own objects are reachable from
+    student code (a closure of pytest-timeout's alarm handler holds the running item,
+    and the item its session), so a parameter set to another value (a worker count of
+    1, an expected answer of the stub's) would otherwise be a test passed on other terms.
+    """
 
     def __init__(self, session: pytest.Session, test_root: Path):
         self.modules = Snapshot(test_root)
@@ -287,11 +318,21 @@ class Integrity:
         self.plugins = self._plugins()
         self.hooks = self._hooks()
         self.items = {}
+        self.parameters: dict[str, dict] = {}
+        self.direct: dict[str, frozenset] = {}
+        # Bound now: only the judge holds this object, so no later rebinding of the module's
+        # names runs in the judge's thread.
+        self.fingerprint, self.parameters_of = _fingerprint, _parameters
         for item in session.items:
             fixtures = getattr(item, "_fixtureinfo", None)
             definitions = dict(fixtures.name2fixturedefs) if fixtures is not None else {}
             self.items[item.nodeid] = (item, type(item), frozenset(_instance_dict(item)), fixtures, {
                 name: tuple((d, d.func) for d in defs) for name, defs in definitions.items()})
+            self.parameters[item.nodeid] = {name: (value, _fingerprint(value)) for name, value in _parameters(item).items()}
+            # Parametrised directly: the test is called with the parameter itself, not with a
+            # fixture's value made from it (`mp_context` gets a context for "spawn").
+            self.direct[item.nodeid] = frozenset(name for name, defs in definitions.items()
+                                                 if defs and defs[-1].func is _DIRECT_PARAMETER)
         self.session_keys = frozenset(_instance_dict(session))
 
     def _plugins(self):
@@ -323,7 +364,18 @@ class Integrity:
                     name: tuple((d, d.func) for d in defs) for name, defs in fixtures.name2fixturedefs.items()},
                     definitions)):
                 broken.append("the test's fixtures")
+            broken += self.changed_parameters(nodeid, self.parameters_of(item))
         return broken
+
+    def changed_parameters(self, nodeid: str, values: dict, called: bool = False) -> list[str]:
+        """Parameters of the test that are no longer the objects, or the data, collected
+        (`called`: `values` are the arguments the test was called with, so only the
+        parameters it takes directly are compared)."""
+        then = self.parameters.get(nodeid, {})
+        direct = self.direct.get(nodeid, frozenset())
+        return [f"the test's parameter {name!r}" for name, (value, print_) in then.items()
+                if name in values and (not called or name in direct)
+                and (values[name] is not value or self.fingerprint(value) != print_)]
 
 
 # The code objects that alone may raise each event, taken when the child imports this module.
@@ -338,6 +390,7 @@ _TIMELINE_CODE = TimelinePlugin.pytest_runtest_logreport.__code__
 _LOGGING_CODE = _pytest.runner.call_and_report.__code__
 _LOOP_CODE = _pytest.main.pytest_runtestloop.__code__
 _PYFUNC_CALL_CODE = _pytest.python.pytest_pyfunc_call.__code__
+_DIRECT_PARAMETER = _pytest.python.get_direct_param_fixture_func
 
 
 def _runner(frame) -> tuple[Any, Any]:
@@ -419,6 +472,8 @@ def judge(fd: int, key: bytes, sender_code, test_root: Path):
                     continue
                 if not attributes["patches_on_purpose"] and (broken := integrity.broken(nodeid)):
                     spoiled += [b for b in broken if b not in spoiled]
+                called_with = args[1] if len(args) > 1 and type(args[1]) is dict else {}
+                spoiled += [c for c in integrity.changed_parameters(nodeid, called_with, called=True) if c not in spoiled]
                 finished.add(nodeid)
             elif event == "course.report" and integrity is not None:
                 report, message, duration = args
