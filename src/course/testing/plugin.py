@@ -66,6 +66,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "task(n): the catalogue task this graded test belongs to")
     against = config.getoption("--against")
     expose_tree(resolve_tree(find_root(config.rootpath), against))
+    # A test file named on the command line (the grader names one): its exercise's process,
+    # if judged outside, starts now and is ready by the time collection is done.
+    for argument in config.args:
+        path = Path(argument.partition("::")[0])
+        if path.suffix == ".py" and path.name.startswith("test_"):
+            _start_if_outside(config, path)
 
 
 @pytest.fixture
@@ -80,15 +86,33 @@ def exercise(request: pytest.FixtureRequest):
     chapter, module = path.parent.name, path.stem.removeprefix("test_")
     if not _judged_outside(request.config, chapter, module):
         return load_exercise(chapter, module)
-    subjects = request.config.stash.setdefault(_SUBJECTS, {})
+    return _subject(request.config, chapter, module).module
+
+
+def _subject(config: pytest.Config, chapter: str, module: str) -> Subject:
+    """The process running that exercise's module: the one already started, or a new one."""
+    subjects = config.stash.setdefault(_SUBJECTS, {})
     subject = subjects.get((chapter, module))
     if subject is None or not subject.alive():
         if subject is not None:
             subject.close()
-        root = find_root(request.config.rootpath)
-        tree = resolve_tree(root, request.config.getoption("--against"))
+        root = find_root(config.rootpath)
+        tree = resolve_tree(root, config.getoption("--against"))
         subject = subjects[chapter, module] = Subject(tree, chapter, module, root / "tests")
-    return subject.module
+    return subject
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the process of each exercise judged outside now: it starts while pytest gets
+    on with the first test (the submission is imported only when a test asks for it)."""
+    for path in {Path(item.path) for item in session.items if "exercise" in getattr(item, "fixturenames", ())}:
+        _start_if_outside(session.config, path)
+
+
+def _start_if_outside(config: pytest.Config, test_file: Path) -> None:
+    chapter, module = test_file.parent.name, test_file.stem.removeprefix("test_")
+    if _judged_outside(config, chapter, module):
+        _subject(config, chapter, module)
 
 
 _SUBJECTS = pytest.StashKey[dict]()
@@ -147,8 +171,9 @@ def _shared_memory_segments() -> set[str]:
         return set()
 
 
-def _snapshot() -> tuple[set[threading.Thread], set[int], set[str], set[str]]:
-    return set(threading.enumerate()), _children(), _listening_sockets(), _shared_memory_segments()
+def _snapshot(own_sockets: bool = True) -> tuple[set[threading.Thread], set[int], set[str], set[str]]:
+    sockets = _listening_sockets() if own_sockets else set()
+    return set(threading.enumerate()), _children(), sockets, _shared_memory_segments()
 
 
 @pytest.fixture(autouse=True)
@@ -164,26 +189,35 @@ def no_leaks(request: pytest.FixtureRequest):
     nothing: a leaked block is unlinked by multiprocessing's resource tracker
     when the test run ends (with a warning), and a name that merely looks like
     one may belong to another program.
+
+    For an exercise judged outside, this process runs none of the code under
+    test: what counts is the other process's threads, children and servers,
+    observed from here (course.testing.remote.Subject.census).
     """
     if request.node.get_closest_marker("allow_leaks"):
         yield
         return
-    threads_before, children_before, sockets_before, segments_before = _snapshot()
+    path = Path(request.path)
+    outside = _judged_outside(request.config, path.parent.name, path.stem.removeprefix("test_"))
+    threads_before, children_before, sockets_before, segments_before = _snapshot(own_sockets=not outside)
     remote_before = {s.pid: s.census() for s in _subjects(request.config)}
     yield
     multiprocessing.active_children()  # reaps finished children
 
+    servers = {}  # what each subject's process listens on, at the latest look
+
     def leaks():
-        threads, children, sockets, segments = _snapshot()
+        threads, children, sockets, segments = _snapshot(own_sockets=not outside)
         subjects = _subjects(request.config)
-        remote = [(s.pid, s.census(), remote_before.get(s.pid, (0, set()))) for s in subjects]
+        remote = [(s, s.census(), remote_before.get(s.pid, (0, set()))) for s in subjects]
+        servers.update({s: s.servers() for s in subjects})
         return (
             [t.name for t in threads - threads_before if t.is_alive()]
             + [f"{now[0] - before[0]} in the code under test's process" for _, now, before in remote if now[0] > before[0]],
             [pid for pid in children - children_before if _alive(pid) and not _is_helper(pid)
              and pid not in {s.pid for s in subjects}]
             + [pid for _, now, before in remote for pid in now[1] - before[1] if _alive(pid) and not _is_helper(pid)],
-            sorted(sockets - sockets_before),
+            sorted(sockets - sockets_before) + sorted(a for s, now in servers.items() for a in now - s.servers_after_last_test),
             sorted(segments - segments_before),
         )
 
@@ -191,6 +225,8 @@ def no_leaks(request: pytest.FixtureRequest):
     while any(found := leaks()) and time.monotonic() < deadline:
         time.sleep(0.02)
     threads, children, sockets, segments = found
+    for subject, now in servers.items():
+        subject.servers_after_last_test = now
     problems = []
     if threads:
         problems.append("threads still running: " + ", ".join(threads) + " (join them before returning)")

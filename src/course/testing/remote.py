@@ -53,6 +53,7 @@ class Subject:
         self._connections: list[tuple[threading.Thread, socket.socket]] = []
         self._lock = threading.Lock()
         self._exceptions: dict[int, type] = {}
+        self.servers_after_last_test: set[str] = set()  # the leak check's baseline: one look per test, not two
         self.module = RemoteModule(self)
 
     @property
@@ -130,6 +131,16 @@ class Subject:
         except psutil.Error:
             return 0, set()
 
+    def servers(self) -> set[str]:
+        """TCP servers (address:port) listening in its process now."""
+        import psutil
+
+        try:
+            return {f"{c.laddr.ip}:{c.laddr.port}" for c in psutil.Process(self.pid).net_connections(kind="tcp")
+                    if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            return set()
+
     def close_finished(self) -> int:
         """Close the connections of threads that have ended; the number still open."""
         with self._lock:
@@ -201,6 +212,22 @@ class Subject:
         except Exception:
             return RemoteError(f"{kind.__name__}: {message}")
 
+    def _kill_tree(self) -> None:
+        """The process and every process below it (a worker the code under test left running)."""
+        import psutil
+
+        try:
+            below = psutil.Process(self.pid).children(recursive=True)
+        except psutil.Error:
+            below = []
+        for process in [*below]:
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
+        if self.alive():
+            self.process.kill()
+
     def call(self, **message):
         __tracebackhide__ = True
         return self.value(self.request(**message))
@@ -210,8 +237,7 @@ class Subject:
             connections, self._connections = self._connections, []
         for _, connection in connections:
             connection.close()
-        if self.alive():
-            self.process.kill()
+        self._kill_tree()
         self.process.wait()
         try:
             os.unlink(self.path)
@@ -240,12 +266,18 @@ class RemoteModule:
 
     def __init__(self, subject: Subject) -> None:
         self._subject = subject
+        self._known: dict[str, object] = {}  # functions, classes and exceptions, looked up once
 
     def __getattr__(self, name: str):
         __tracebackhide__ = True
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._subject.call(op="get", target=None, name=name)
+        if name in self._known:
+            return self._known[name]
+        value = self._subject.call(op="get", target=None, name=name)
+        if isinstance(value, (Remote, type)):
+            self._known[name] = value
+        return value
 
     def __repr__(self) -> str:
         return "<the module under test, in its own process>"
