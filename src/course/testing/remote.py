@@ -107,6 +107,9 @@ class Subject:
                 raise self.ended() from None
             if isinstance(error, wire.WireError):
                 raise RemoteError(f"the code under test answered outside the protocol: {error}") from None
+            # Interrupted while the code under test worked (the test's timeout): it may still be
+            # spinning over there, so the next test gets a fresh process rather than a busy one.
+            self._kill_tree()
             raise
         if reply is None:
             self._drop(connection)
