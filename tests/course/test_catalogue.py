@@ -43,6 +43,7 @@ def test_the_fixture_catalogue_loads_into_typed_entries():
         ('module = "adder"', 'module = "missing"', "exercises/basics/missing.py does not exist"),
         ("points = 2\n  hint = \"Still", "points = \"two\"\n  hint = \"Still", "task 2: field 'points' must be an integer"),
         ("timeout = 8\n", "timeout = -1\n", "field 'timeout' must be greater than 0"),
+        ("timeout = 8\n", 'timeout = 8\njudged = "sideways"\n', "field 'judged' must be one of 'inside', 'outside', not 'sideways'"),
         ('[course]', '[course\n', "not valid TOML"),
     ],
 )
