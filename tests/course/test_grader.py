@@ -92,6 +92,7 @@ HOSTILE_CASES = {
     "deadlock.py": "Timeout",
     "infinite_loop.py": "",
     "exit_at_import.py": "ended before its tests finished",
+    "crashes_mid_test.py": "killed by SIGSEGV, a crash of the interpreter",
     "sys_exit.py": "SystemExit",
     "syntax_error.py": "SyntaxError in adder.py line 1",
     "unbounded_output.py": "",
@@ -121,6 +122,18 @@ def test_hostile_code_costs_only_its_own_points(course, tmp_path, name):
     expected = HOSTILE_CASES[name]
     shown = results["adder"].problem + "\n".join(t.message for task in results["adder"].tasks for t in task.tests)
     assert expected in shown, f"expected {expected!r} in what the student sees:\n{shown[:2000]}"
+
+
+@pytest.mark.timeout(60)
+def test_a_crash_names_its_signal_and_where_it_happened(course, tmp_path):
+    """A segmentation fault may be the interpreter's own (3.11.2 has such bugs): the student
+    is told it was a crash, not that their code ended the process, and sees where."""
+    report, _, results = grade_tree(course, student_tree(tmp_path, HOSTILE / "crashes_mid_test.py"))
+    problem = results["adder"].problem
+    assert "killed by SIGSEGV" in problem and "the code under test ended the process" not in problem, problem
+    crash_site = problem.partition("Where it crashed (innermost call first):\n")[2].splitlines()
+    assert crash_site and crash_site[0].endswith('/submission/basics/adder.py", line 7 in add'), problem
+    assert results["counter"].complete
 
 
 @pytest.mark.timeout(60)

@@ -244,3 +244,77 @@ def test_a_failure_under_a_start_method_says_which_and_what_it_means(pytester, m
         "*AssertionError: failed under the forkserver start method "
         "(each worker is forked from a clean server process*): the worker saw None*",
     ])
+
+
+# Run in a fresh interpreter: an audit hook cannot be removed once added.
+NO_FRAMES_OF_OTHER_THREADS = r'''
+import asyncio, sys, threading, time
+events = []
+sys.addaudithook(lambda event, args: event == "sys._current_frames" and events.append(event))
+
+from course.grading.channel import dump_stacks_as_text
+from course.grading.timeline import Recorder
+from course.testing import EventLoopBlocked, provoke_races, run_async, yield_point
+
+tree = sys.argv[1]
+sys.path.insert(0, tree)
+import busy  # the code under test: three threads at a 1 us switch interval
+
+recorder = Recorder(tree)
+recorder.start()
+with provoke_races():
+    workers = [threading.Thread(target=busy.work, name=f"worker-{n}") for n in range(3)]
+    for worker in workers:
+        worker.start()
+    class Terminal:
+        text = ""
+        def write(self, text):
+            Terminal.text += text
+    dump_stacks_as_text(Terminal())
+    for worker in workers:
+        worker.join()
+spans = recorder.stop()
+
+async def blocks():
+    time.sleep(0.5)
+try:
+    run_async(blocks, max_lag=0.1)
+    blocked = "not reported"
+except EventLoopBlocked as error:
+    blocked = str(error)
+
+assert events == [], f"frames of other threads were taken: {events}"
+assert {lane for lane, *_ in spans} >= {"worker-0", "worker-1", "worker-2"}, spans
+assert {what for _, what, *_ in spans} & {"work", "step", "waits: with (a lock)"}, spans
+assert "--- thread worker-" in Terminal.text and "busy.py" in Terminal.text, Terminal.text
+assert "blocks() (task" in blocked and "held the loop" in blocked, blocked
+print("ok")
+'''
+
+BUSY = '''
+import threading
+lock = threading.Lock()
+total = [0]
+
+def step():
+    with lock:
+        total[0] += 1
+
+def work():
+    for _ in range(20000):
+        step()
+'''
+
+
+@pytest.mark.timeout(60)
+def test_the_toolkit_reads_other_threads_stacks_without_taking_their_frames(tmp_path):
+    """A frame object of a thread that runs on can crash CPython 3.11.2 (the classroom image's
+    interpreter): the timeline sampler, the timeout's stack dump and run_async's watchdog read
+    every stack as text (course.testing.stacks), and still say who ran what."""
+    import subprocess
+    import sys
+
+    (tmp_path / "busy.py").write_text(BUSY)
+    run = subprocess.run([sys.executable, "-c", NO_FRAMES_OF_OTHER_THREADS, str(tmp_path)],
+                         capture_output=True, text=True, timeout=50)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stdout + run.stderr

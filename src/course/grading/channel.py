@@ -32,7 +32,6 @@ import json
 import os
 import sys
 import threading
-import traceback
 import types
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,6 +43,7 @@ import pytest
 
 from course.grading.tamper import Snapshot
 from course.grading.timeline import MAX_SPANS, NAME_LIMIT, Recorder
+from course.testing.stacks import format_stacks, thread_stacks
 
 REPEAT_PARAM = "course_repeat"
 MESSAGE_LIMIT = 4000
@@ -142,14 +142,18 @@ def _repeat_of(item: pytest.Item) -> int:
     return int(callspec.params.get(REPEAT_PARAM, 0)) if callspec else 0
 
 
+def dump_stacks_as_text(terminal) -> None:
+    """pytest-timeout's dump of the other threads on a timeout, made without frame objects:
+    its own (`sys._current_frames`, `traceback.format_stack`) can crash the classroom's
+    interpreter while those threads run on (course.testing.stacks)."""
+    terminal.write(_other_threads() + "\n")
+
+
 def _other_threads() -> str:
-    """The stacks of every thread but this one, as they are right now."""
-    names = {thread.ident: thread.name for thread in threading.enumerate()}
-    return "".join(
-        f"--- thread {names.get(ident, ident)} ---\n" + "".join(traceback.format_stack(frame))
-        for ident, frame in sys._current_frames().items()
-        if ident != threading.get_ident()
-    )
+    """The stacks of every thread but this one, as they are right now (read as text: a
+    frame object of a thread still running can crash the interpreter, course.testing.stacks)."""
+    stacks = thread_stacks()
+    return format_stacks(stacks, [ident for ident in stacks if ident != threading.get_ident()])
 
 
 def _failure_text(report: pytest.TestReport) -> str:

@@ -65,7 +65,9 @@ def main() -> None:
 
     import pytest
 
-    from course.grading.channel import ReportingPlugin, TimelinePlugin, judge
+    import pytest_timeout
+
+    from course.grading.channel import ReportingPlugin, TimelinePlugin, dump_stacks_as_text, judge
     from course.grading.pacing import Pacing
     from course.grading.tamper import install_audit_hook
 
@@ -78,6 +80,7 @@ def main() -> None:
     next(verdicts)
     install_audit_hook(args.tree, trusted, verdicts, tests_root=os.path.join(args.root, "tests"))
     del verdicts, key
+    pytest_timeout.dump_stacks = dump_stacks_as_text
     # Before any student code: a run without this record never reached it, so whatever
     # stopped it is the grader's failure, not the student's.
     sys.audit("course.send", {"type": "started"})

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -220,6 +221,32 @@ def _run(catalogue: Catalogue, exercise: Exercise, module_file: Path, repeats: i
         remove_tree(private)  # whatever the run left there (3000 nested folders too); never raises
 
 
+def _ended_early(outcome) -> str:
+    """Why a run that started its tests never finished them. An exit status is the code under
+    test calling exit; a signal is a crash, which may be the interpreter's own, so it names the
+    signal and shows the end of the run's output (faulthandler's stacks of the crash)."""
+    if outcome.exit_code is None or outcome.exit_code >= 0:
+        return f"The run ended before its tests finished (exit status {outcome.exit_code}): the code under test ended the process."
+    try:
+        name = signal.Signals(-outcome.exit_code).name
+    except ValueError:
+        name = f"signal {-outcome.exit_code}"
+    return (f"The run ended before its tests finished: its process was killed by {name}, a crash of the interpreter "
+            f"running the tests (your code may have caused it, or the interpreter failed on its own: grade it again "
+            f"to tell). {_crash_site(outcome.output)}")
+
+
+def _crash_site(output: str, frames: int = 8) -> str:
+    """The innermost frames of the thread that crashed, from faulthandler's report in the
+    run's output (pytest turns it on); the end of the output when there is none."""
+    lines = output.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Current thread ")), None)
+    if start is None:
+        return f"The end of its output:\n{output[-1500:]}"
+    stack = [line for line in lines[start + 1:start + 1 + frames] if line.startswith("  ")]
+    return "Where it crashed (innermost call first):\n" + "\n".join(stack)
+
+
 def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> ExerciseResult:
     collected = next((r["tests"] for r in records if r["type"] == "collected"), [])
     results: dict[str, dict] = {}
@@ -236,7 +263,7 @@ def _score(exercise: Exercise, records: list[dict], outcome, repeats: int) -> Ex
     elif outcome.stopped_because:
         problem = f"The run was stopped: {outcome.stopped_because}."
     elif not finished:
-        problem = f"The run ended before its tests finished (exit status {outcome.exit_code}): the code under test ended the process."
+        problem = _ended_early(outcome)
     if collect_errors:
         problem = (problem + "\n" if problem else "") + "The graded tests could not be collected:\n" + collect_errors[0]
     unfinished = "no result: " + (problem.splitlines()[0] if problem else "the test did not report")

@@ -98,12 +98,6 @@ _CALLED_BY_NAME = frozenset({"sys._getframe", "sys.settrace", "sys.setprofile"})
 _FUNCTION_PARTS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
 _FUNCTION_REWRITERS = ("/types.py", "/course/grading/channel.py")  # types.coroutine; the witness
 _STACK_READERS = ("traceback.py", "_code/code.py")  # print a traceback without handing frames out
-# Dump every thread's stack as text on a timeout; they run in a signal handler, on top of
-# whatever frame the test was stuck in, often the submission's.
-_STACK_DUMPERS = ("/pytest_timeout.py", "/course/grading/channel.py")
-# Read stacks beside the code under test and keep only text: grade-all's timeline sampler,
-# and run_async's watchdog naming the coroutine that blocked the loop.
-_FRAME_SAMPLERS = ("/course/grading/timeline.py", "/course/testing/__init__.py")
 _FORBIDDEN_IMPORTS = ("solutions", "tests.buggy")
 _JUDGED = frozenset({"course.collected", "course.report", "course.finished", "course.send"})
 _WATCHED = _ALWAYS_REFUSED | _REFUSED | _JUDGED | {
@@ -326,15 +320,12 @@ def install_audit_hook(tree: str, trusted: tuple[str, ...], judge=None, tests_ro
             if shared_numbers(raiser):
                 return  # no pointer in a number: nothing to read the judge's memory with
             raise Refused(f"{event} is not available to the code under test")
-        if event == "sys._current_frames" and raiser is not None and raiser.f_code.co_filename.endswith(_STACK_DUMPERS) \
-                and called_by_name(raiser, event):
-            return  # stacks as text, on a timeout
         if judging[0] is not None and (event == "sys._current_frames" or event.startswith("ctypes.") or (
                 event in _WHILE_JUDGING and judging[0] == get_ident())):
             raise Refused(f"{event} is not available while the grader judges")
         if event == "sys._current_frames":  # every thread's frames, the judge's among them
-            if raiser is None or not (raiser.f_code.co_filename.startswith(tests)
-                                      or raiser.f_code.co_filename.endswith(_FRAME_SAMPLERS)) or submission_on(raiser) \
+            # Only a test's own probe; the toolkit reads stacks as text (course.testing.stacks).
+            if raiser is None or not raiser.f_code.co_filename.startswith(tests) or submission_on(raiser) \
                     or not called_by_name(raiser, event):
                 raise Refused(f"{event} is not available to the code under test")
             return

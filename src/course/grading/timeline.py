@@ -3,7 +3,9 @@
 Runs inside the confined child, beside the student's code, for `grade-all`'s
 feedback. A sampler thread looks at every thread's stack every `INTERVAL`
 seconds (no tracing or profiling hook, so the code under test runs at its own
-speed and its timeouts mean what they mean without it) and notes, per thread,
+speed and its timeouts mean what they mean without it; and no frame object of
+another thread, which can crash the classroom's interpreter: see
+course.testing.stacks) and notes, per thread,
 the innermost function of the submission it is in, or that it waits: blocked
 in a lock, a condition, an event, a join or a queue, or on the `with` or the
 call of one. Consecutive samples alike make one span; a thread missing from a sample
@@ -23,11 +25,14 @@ only what the code under test started.
 from __future__ import annotations
 
 import _thread
-import dis
+import ast
+import functools
+import linecache
 import os
-import sys
 import threading
 import time
+
+from course.testing.stacks import Frame, qualified_name, thread_stacks
 
 INTERVAL = 0.002
 MAX_SPANS = 200
@@ -35,7 +40,6 @@ MAX_LANES = 16
 NAME_LIMIT = 60
 BLOCKING = frozenset({"acquire", "wait", "wait_for", "join", "get", "put", "result", "sleep", "_wait_for_tstate_lock",
                       "select", "recv", "accept", "poll", "as_completed", "gather"})
-LOADS = frozenset({"LOAD_METHOD", "LOAD_ATTR", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_FAST"})
 
 Span = tuple[str, str, float, float]  # lane (thread), what (a function, or "waits: acquire"), start, end
 
@@ -49,7 +53,6 @@ class Recorder:
         self._interval = interval
         self._stop = False
         self._done = _thread.allocate_lock()
-        self._calls: dict[object, dict[int, str]] = {}
         self._open: dict[str, list] = {}  # lane -> [what, start, last seen]
         self._samples = 0
         self._spans: list[Span] = []
@@ -70,10 +73,7 @@ class Recorder:
         me = _thread.get_ident()
         try:
             while not self._stop and len(self._spans) < MAX_SPANS - MAX_LANES:  # room for the open ones
-                try:
-                    self._sample(me)
-                except ValueError:  # refused while the grader judges a report (grading.tamper): skip one
-                    pass
+                self._sample(me)
                 time.sleep(self._interval)
         except Exception:  # a picture is never worth a failing test
             pass
@@ -85,10 +85,10 @@ class Recorder:
         self._samples += 1
         names = {ident: thread.name for ident, thread in list(threading._active.items())}
         seen = set()
-        for ident, frame in sys._current_frames().items():
+        for ident, frames in thread_stacks().items():
             if ident == me:
                 continue
-            what = self._what(frame)
+            what = self._what(frames)
             if what is None:
                 continue
             lane = str(names.get(ident, f"thread {ident}"))[:NAME_LIMIT]
@@ -113,36 +113,33 @@ class Recorder:
             what, start, last = self._open.pop(lane)
             self._spans.append((lane, what, round(start, 4), round(max(last, start + self._interval), 4)))
 
-    def _what(self, frame) -> str | None:
-        """What this stack is doing for the submission, or None when it is not in its code."""
-        innermost, own = frame, None
-        while frame is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(self._prefixes) or "/submission/" in filename:
-                own = frame
-                break
-            frame = frame.f_back
+    def _what(self, frames: list[Frame]) -> str | None:
+        """What this stack (innermost frame first) is doing for the submission, or None
+        when it is not in its code."""
+        own = next((f for f in frames if f[0].startswith(self._prefixes) or "/submission/" in f[0]), None)
         if own is None:
             return None
-        if innermost is not own:
-            name = innermost.f_code.co_name
-            return f"waits: {name}" if name in BLOCKING else own.f_code.co_qualname[:NAME_LIMIT]
-        blocked_in = self._calls_of(own.f_code).get(own.f_lasti)
-        return f"waits: {blocked_in}" if blocked_in else own.f_code.co_qualname[:NAME_LIMIT]
+        if frames[0] is not own:
+            name = frames[0][2]
+            return f"waits: {name}" if name in BLOCKING else qualified_name(own)[:NAME_LIMIT]
+        blocked_in = _blocking_lines(own[0]).get(own[1])
+        return f"waits: {blocked_in}" if blocked_in else qualified_name(own)[:NAME_LIMIT]
 
-    def _calls_of(self, code) -> dict[int, str]:
-        """Offsets in `code` where a C-level call may block: a `with` (a lock's __enter__)
-        or a call of a method named like a blocking one (lock.acquire(), q.get())."""
-        if code not in self._calls:
-            found, pending = {}, None
-            for instruction in dis.get_instructions(code):
-                if instruction.opname == "BEFORE_WITH":
-                    found[instruction.offset] = "with (a lock)"
-                elif instruction.opname in LOADS and instruction.argval in BLOCKING:
-                    pending = instruction.argval  # q.get(self.timeout): `get`, not `timeout`
-                elif instruction.opname in ("CALL", "PRECALL") and pending:
-                    found[instruction.offset] = pending
-                    if instruction.opname == "CALL":
-                        pending = None
-            self._calls[code] = found
-        return self._calls[code]
+
+@functools.lru_cache(maxsize=64)
+def _blocking_lines(filename: str) -> dict[int, str]:
+    """Lines of the file where a C-level call may block: a `with` (a lock's __enter__) or a
+    call of a method named like a blocking one (lock.acquire(), q.get())."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With):
+            found.setdefault(node.lineno, "with (a lock)")
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in BLOCKING:
+                found.setdefault(node.lineno, name)
+    return found

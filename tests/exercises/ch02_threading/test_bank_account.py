@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import inspect
 import random
-import sys
 import threading
 import time
-import traceback
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +29,7 @@ from hypothesis import strategies as st
 
 from course.testing import Overlap, plain, provoke_races, yield_point
 from course.testing.explore import explore, pause
+from course.testing.stacks import format_stacks, thread_stacks
 
 JOIN_SECONDS = 5.0
 RUN_SECONDS = 15.0  # all of run_together's threads: a loaded machine slows right code; a stall is caught sooner
@@ -113,14 +112,9 @@ def run_together(jobs, timeout=RUN_SECONDS, name="worker", progress=None):
 
 
 def stacks(threads) -> str:
-    """Where each thread is now: the last frames of its stack."""
-    frames = sys._current_frames()
-    parts = []
-    for thread in threads:
-        frame = frames.get(thread.ident)
-        if frame is not None:
-            parts.append(f"--- {thread.name} ---\n" + "".join(traceback.format_stack(frame)[-3:]))
-    return "\n".join(parts)
+    """Where each thread is now: the last frames of its stack (read as text: a frame object
+    of a thread still running can crash the interpreter, course.testing.stacks)."""
+    return format_stacks(thread_stacks(), [thread.ident for thread in threads], last=3)
 
 
 def assert_finished(errors, stuck, what, timeout=RUN_SECONDS, progress=None):

@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 
 from course.testing import plain, provoke_races, wait_until
 from course.testing.explore import explore
+from course.testing.stacks import thread_stacks
 
 WAKE_SECONDS = 2.0
 DEADLINE_SECONDS = 0.3  # the timeout given to a call that is woken for nothing
@@ -64,14 +65,15 @@ def _blocking_lines(function) -> set[int]:
     return found
 
 
-_WAIT_CODE = threading.Condition.wait.__code__
+_WAIT_FILE = threading.Condition.wait.__code__.co_filename
 _WAIT_LINES = _blocking_lines(threading.Condition.wait)
 
 
 def asleep_in_wait(thread: threading.Thread) -> bool:
-    """True when `thread` is parked in Condition.wait, its lock released."""
-    frame = sys._current_frames().get(thread.ident)
-    return frame is not None and frame.f_code is _WAIT_CODE and frame.f_lineno in _WAIT_LINES
+    """True when `thread` is parked in Condition.wait, its lock released (its stack read
+    as text: a frame object of a running thread can crash the interpreter)."""
+    frames = thread_stacks().get(thread.ident)
+    return bool(frames) and frames[0][0] == _WAIT_FILE and frames[0][2] == "wait" and frames[0][1] in _WAIT_LINES
 
 
 class Helper(threading.Thread):

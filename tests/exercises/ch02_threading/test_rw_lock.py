@@ -21,7 +21,6 @@ anyone in fails the test instead of hanging it.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
@@ -29,6 +28,7 @@ import pytest
 
 from course.testing import Overlap, provoke_races, wait_until, yield_point
 from course.testing.explore import Barrier, Event, explore, pause
+from course.testing.stacks import thread_stacks
 
 HOLD_SECONDS = 5.0  # a holder waits at most this long for its gate
 REACH_SECONDS = 2.0  # how long the expected holders have to get in
@@ -111,10 +111,13 @@ def finish(room, *helpers):
     assert not errors, f"{errors[0][0]} raised {errors[0][1]!r}"
 
 
+_THREADING_FILE = threading.__file__
+
+
 def waiting_in_threading(thread) -> bool:
     """True when the thread's innermost frame is inside the threading module (waiting)."""
-    frame = sys._current_frames().get(thread.ident)
-    return frame is not None and frame.f_code.co_filename == threading.__file__
+    frames = thread_stacks().get(thread.ident)  # as text: see course.testing.stacks
+    return bool(frames) and frames[0][0] == _THREADING_FILE
 
 
 def settle(*threads) -> None:
