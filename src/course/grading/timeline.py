@@ -27,12 +27,11 @@ from __future__ import annotations
 import _thread
 import ast
 import functools
-import linecache
 import os
 import threading
 import time
 
-from course.testing.stacks import Frame, qualified_name, thread_stacks
+from course.testing.stacks import Frame, parsed_source, qualified_name, thread_stacks
 
 INTERVAL = 0.002
 MAX_SPANS = 200
@@ -130,12 +129,8 @@ class Recorder:
 def _blocking_lines(filename: str) -> dict[int, str]:
     """Lines of the file where a C-level call may block: a `with` (a lock's __enter__) or a
     call of a method named like a blocking one (lock.acquire(), q.get())."""
-    try:
-        tree = ast.parse("".join(linecache.getlines(filename)))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
     found = {}
-    for node in ast.walk(tree):
+    for node in ast.walk(parsed_source(filename) or ast.Module(body=[], type_ignores=[])):
         if isinstance(node, ast.With):
             found.setdefault(node.lineno, "with (a lock)")
         elif isinstance(node, ast.Call):

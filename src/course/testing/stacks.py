@@ -88,12 +88,20 @@ def format_stacks(stacks: dict[int, list[Frame]], idents=None, last: int | None 
     return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=64)
+def parsed_source(filename: str) -> ast.Module | None:
+    """The file's syntax tree (through linecache), None when it cannot be read or parsed."""
+    try:
+        return ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 @functools.lru_cache(maxsize=256)
 def _definitions(filename: str) -> tuple[tuple[int, int, str, str], ...]:
     """(first line, last line, name, qualified name) of every function in the file."""
-    try:
-        tree = ast.parse("".join(linecache.getlines(filename)))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parsed_source(filename)
+    if tree is None:
         return ()
     found = []
 
